@@ -69,4 +69,9 @@ export interface Policy {
   readonly origin: string
   /** Directives present in the policy that tagwarden does not check (e.g. `connect-src`): said, never silently dropped. */
   readonly unchecked: readonly string[]
+  /**
+   * Things accepted but worth saying, one line each: keywords with no effect on markup
+   * (`'unsafe-eval'`, `'report-sample'`, …), duplicate directives ignored in a CSP string.
+   */
+  readonly warnings?: readonly string[]
 }

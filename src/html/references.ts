@@ -1,0 +1,322 @@
+import { html, type Token } from 'parse5'
+import type { CheckedDirective, InlineType } from '../policy/types.js'
+import { refreshTarget } from './refresh.js'
+import { srcsetUrls } from './srcset.js'
+
+/**
+ * What one element asks of the policy, before URLs are resolved: the table of elements and
+ * attributes tagwarden checks. Each entry cites the HTML Standard step that makes the browser fetch,
+ * run or navigate; where the browser would do nothing (a non-script `type`, an empty `src`), there is
+ * nothing to check.
+ */
+export type ElementCheck =
+  | {
+      kind: 'url'
+      directive: CheckedDirective
+      attribute: string
+      value: string
+      resolve: 'base' | 'document'
+    }
+  | { kind: 'inline'; directive: CheckedDirective; type: InlineType; attribute: string; value: string }
+  /** A navigation to a `javascript:` URL: inline script (CSP3 §4.2.4). */
+  | { kind: 'navigation'; attribute: string; value: string }
+  /** An `<iframe srcdoc>` document, inspected as a document of its own under the same policy. */
+  | { kind: 'srcdoc'; attribute: string; value: string }
+
+/** Where inline element text is collected until the element closes. */
+export type InlineText = { directive: CheckedDirective; type: InlineType }
+
+const XLINK = 'http://www.w3.org/1999/xlink'
+
+function attr(attrs: readonly Token.Attribute[], name: string): string | undefined {
+  for (const a of attrs) if (a.name === name && a.namespace === undefined) return a.value
+  return undefined
+}
+
+/** SVG `href`, falling back to `xlink:href` (SVG 2 §16.1.3). */
+function svgHref(attrs: readonly Token.Attribute[]): { name: string; value: string } | undefined {
+  const plain = attr(attrs, 'href')
+  if (plain !== undefined) return { name: 'href', value: plain }
+  for (const a of attrs)
+    if (a.name === 'href' && a.namespace === XLINK) return { name: 'xlink:href', value: a.value }
+  return undefined
+}
+
+const JS_MIME_TYPES = new Set([
+  'application/ecmascript',
+  'application/javascript',
+  'application/x-ecmascript',
+  'application/x-javascript',
+  'text/ecmascript',
+  'text/javascript',
+  'text/javascript1.0',
+  'text/javascript1.1',
+  'text/javascript1.2',
+  'text/javascript1.3',
+  'text/javascript1.4',
+  'text/javascript1.5',
+  'text/jscript',
+  'text/livescript',
+  'text/x-ecmascript',
+  'text/x-javascript',
+])
+
+/**
+ * Whether a `<script>` runs at all: HTML §4.12.1.1 "prepare the script element", steps 8–12 (the
+ * script's type). A data block (`type=text/template`, JSON-LD) is never run, so never checked by CSP.
+ */
+export function isRunnableScript(attrs: readonly Token.Attribute[]): boolean {
+  const type = attr(attrs, 'type')
+  const language = attr(attrs, 'language')
+  let blockType: string
+  if (type === undefined ? language === undefined || language === '' : type === '')
+    blockType = 'text/javascript'
+  else if (type === undefined) blockType = `text/${language}`
+  else blockType = type
+  blockType = blockType.trim().toLowerCase()
+  return (
+    JS_MIME_TYPES.has(blockType) ||
+    blockType === 'module' ||
+    blockType === 'importmap' ||
+    blockType === 'speculationrules'
+  )
+}
+
+/** HTML §4.2.6 "update a style block", step 4: only `text/css` (or no type) styles apply. */
+function isCssStyle(attrs: readonly Token.Attribute[]): boolean {
+  const type = attr(attrs, 'type')
+  return type === undefined || type === '' || type.trim().toLowerCase() === 'text/css'
+}
+
+/** The inline text an element runs or applies, if any: checked once the element closes. */
+export function inlineTextOf(element: {
+  tagName: string
+  namespaceURI: html.NS
+  attrs: Token.Attribute[]
+}): InlineText | null {
+  const { tagName, namespaceURI, attrs } = element
+  if (tagName === 'script') {
+    if (namespaceURI === html.NS.HTML && isRunnableScript(attrs) && attr(attrs, 'src') === undefined) {
+      return { directive: 'script-src-elem', type: 'script' }
+    }
+    if (namespaceURI === html.NS.SVG && svgHref(attrs) === undefined) {
+      return { directive: 'script-src-elem', type: 'script' }
+    }
+    return null
+  }
+  if (
+    tagName === 'style' &&
+    (namespaceURI === html.NS.SVG || (namespaceURI === html.NS.HTML && isCssStyle(attrs)))
+  ) {
+    return { directive: 'style-src-elem', type: 'style' }
+  }
+  return null
+}
+
+/** HTML §4.6.7 link types that fetch: `rel` tokens are ASCII-case-insensitive and whitespace-separated. */
+function linkChecks(attrs: readonly Token.Attribute[], out: ElementCheck[]): void {
+  const href = attr(attrs, 'href')
+  if (href === undefined || href === '') return
+  const rel = (attr(attrs, 'rel') ?? '').toLowerCase().split(/[\t\n\f\r ]+/)
+  const as = (attr(attrs, 'as') ?? '').trim().toLowerCase()
+  const url = (directive: CheckedDirective) =>
+    out.push({ kind: 'url', directive, attribute: 'href', value: href, resolve: 'base' })
+  if (rel.includes('stylesheet')) url('style-src-elem')
+  if (rel.includes('icon')) url('img-src')
+  if (rel.includes('modulepreload')) url('script-src-elem')
+  if (rel.includes('preload')) {
+    // HTML §4.6.7.12: `as` names the request destination; CSP3 §6.8.1 maps it to a directive.
+    if (as === 'script') url('script-src-elem')
+    else if (as === 'style') url('style-src-elem')
+    else if (as === 'image') url('img-src')
+  }
+}
+
+function srcsetChecks(value: string, out: ElementCheck[]): void {
+  for (const u of srcsetUrls(value)) {
+    out.push({ kind: 'url', directive: 'img-src', attribute: 'srcset', value: u, resolve: 'base' })
+  }
+}
+
+/** The checks an element's own markup asks for. `parentTagName` tells `<picture><source>` apart. */
+export function elementChecks(
+  element: { tagName: string; namespaceURI: html.NS; attrs: readonly Token.Attribute[] },
+  parentTagName: string | null,
+): ElementCheck[] {
+  const { tagName, namespaceURI, attrs } = element
+  const out: ElementCheck[] = []
+  const url = (directive: CheckedDirective, attribute: string, resolve: 'base' | 'document' = 'base') => {
+    const value = attr(attrs, attribute)
+    // An empty URL fetches nothing (e.g. HTML §4.8.5 iframe: empty src is about:blank).
+    if (value !== undefined && value.trim() !== '')
+      out.push({ kind: 'url', directive, attribute, value, resolve })
+  }
+  // Following a link runs nothing unless the link is a `javascript:` URL.
+  const navigation = (attribute: string, value: string | undefined) => {
+    if (value !== undefined && isJavascriptUrl(value)) out.push({ kind: 'navigation', attribute, value })
+  }
+
+  // Event handler content attributes run script (HTML §8.1.8.1) on HTML, SVG and MathML elements;
+  // `style` attributes apply CSS (CSP3 §6.1.13 style-src-attr).
+  for (const a of attrs) {
+    if (a.namespace !== undefined) continue
+    const name = a.name
+    if (name.length > 2 && name.charCodeAt(0) === 0x6f /* o */ && name.charCodeAt(1) === 0x6e /* n */) {
+      out.push({
+        kind: 'inline',
+        directive: 'script-src-attr',
+        type: 'script attribute',
+        attribute: name,
+        value: a.value,
+      })
+    } else if (name === 'style') {
+      out.push({
+        kind: 'inline',
+        directive: 'style-src-attr',
+        type: 'style attribute',
+        attribute: name,
+        value: a.value,
+      })
+    }
+  }
+
+  if (namespaceURI === html.NS.SVG) {
+    const href = svgHref(attrs)
+    if (href === undefined || href.value.trim() === '') return out
+    if (tagName === 'script') {
+      out.push({
+        kind: 'url',
+        directive: 'script-src-elem',
+        attribute: href.name,
+        value: href.value,
+        resolve: 'base',
+      })
+    } else if (tagName === 'image') {
+      out.push({
+        kind: 'url',
+        directive: 'img-src',
+        attribute: href.name,
+        value: href.value,
+        resolve: 'base',
+      })
+    } else if (tagName === 'a') {
+      navigation(href.name, href.value)
+    }
+    return out
+  }
+  if (namespaceURI !== html.NS.HTML) return out
+
+  switch (tagName) {
+    case 'script':
+      if (isRunnableScript(attrs)) url('script-src-elem', 'src')
+      break
+    case 'link':
+      linkChecks(attrs, out)
+      break
+    case 'img':
+      url('img-src', 'src')
+      if (attr(attrs, 'srcset') !== undefined) srcsetChecks(attr(attrs, 'srcset')!, out)
+      break
+    case 'source':
+      // HTML §4.8.2: `srcset` on a source is an image candidate only inside <picture>.
+      if (parentTagName === 'picture' && attr(attrs, 'srcset') !== undefined)
+        srcsetChecks(attr(attrs, 'srcset')!, out)
+      break
+    case 'input':
+      if ((attr(attrs, 'type') ?? '').trim().toLowerCase() === 'image') url('img-src', 'src')
+      formAction(attrs, 'formaction', out)
+      break
+    case 'button':
+      formAction(attrs, 'formaction', out)
+      break
+    case 'video':
+      url('img-src', 'poster')
+      break
+    case 'body':
+    case 'table':
+    case 'td':
+    case 'th':
+      // HTML §15.3.4 presentational hint: `background` is fetched as an image.
+      url('img-src', 'background')
+      break
+    case 'iframe': {
+      // HTML §4.8.5 "process the iframe attributes": a srcdoc document replaces src entirely.
+      const srcdoc = attr(attrs, 'srcdoc')
+      if (srcdoc !== undefined) {
+        out.push({ kind: 'srcdoc', attribute: 'srcdoc', value: srcdoc })
+        break
+      }
+      frameSource(attrs, out)
+      break
+    }
+    case 'frame':
+      frameSource(attrs, out)
+      break
+    case 'object':
+      url('object-src', 'data')
+      break
+    case 'embed':
+      url('object-src', 'src')
+      break
+    case 'base':
+      url('base-uri', 'href', 'document')
+      break
+    case 'form':
+      formAction(attrs, 'action', out)
+      break
+    case 'a':
+    case 'area':
+      navigation('href', attr(attrs, 'href'))
+      break
+    case 'meta': {
+      if ((attr(attrs, 'http-equiv') ?? '').trim().toLowerCase() !== 'refresh') break
+      const target = refreshTarget(attr(attrs, 'content') ?? '')
+      if (target !== null)
+        out.push({
+          kind: 'url',
+          directive: 'navigate-to',
+          attribute: 'content',
+          value: target,
+          resolve: 'base',
+        })
+      break
+    }
+  }
+  return out
+}
+
+function frameSource(attrs: readonly Token.Attribute[], out: ElementCheck[]): void {
+  const src = attr(attrs, 'src')
+  if (src === undefined || src.trim() === '') return
+  if (isJavascriptUrl(src)) out.push({ kind: 'navigation', attribute: 'src', value: src })
+  else out.push({ kind: 'url', directive: 'frame-src', attribute: 'src', value: src, resolve: 'base' })
+}
+
+/**
+ * A form submits to its action; an empty or missing action submits to the document's URL
+ * (HTML §4.10.21.3 "form submission algorithm", step 8), which the policy then judges too.
+ */
+function formAction(attrs: readonly Token.Attribute[], name: string, out: ElementCheck[]): void {
+  const value = attr(attrs, name)
+  if (value === undefined) return
+  if (isJavascriptUrl(value)) out.push({ kind: 'navigation', attribute: name, value })
+  else
+    out.push({
+      kind: 'url',
+      directive: 'form-action',
+      attribute: name,
+      value,
+      resolve: value.trim() === '' ? 'document' : 'base',
+    })
+}
+
+/**
+ * Whether a URL string parses to a `javascript:` URL. The URL parser strips leading and trailing C0
+ * controls and spaces and removes tabs and newlines anywhere (URL Standard §4.4, basic URL parser),
+ * so `java\nscript:` counts.
+ */
+export function isJavascriptUrl(value: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '')
+  return cleaned.length >= 11 && cleaned.slice(0, 11).toLowerCase() === 'javascript:'
+}

@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** The html5lib-tests data shared beside the project (never copied into it). */
+export const HTML5LIB = join(import.meta.dirname, '..', '..', '..', 'shared', 'conformance', 'html5lib')
+
+export interface TreeConstructionCase {
+  file: string
+  index: number
+  data: string
+}
+
+/** Every non-fragment input of the tree-construction tests (`#document-fragment` cases are left out). */
+export function treeConstructionInputs(): TreeConstructionCase[] {
+  const dir = join(HTML5LIB, 'tree-construction')
+  const cases: TreeConstructionCase[] = []
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.dat'))
+    .sort()) {
+    const text = readFileSync(join(dir, file), 'utf8')
+    const blocks = text.split(/^#data\n/m).slice(1)
+    blocks.forEach((block, index) => {
+      const end = block.search(/^#errors\n/m)
+      if (end === -1 || /^#document-fragment\n/m.test(block)) return
+      // The input ends before the newline that precedes "#errors".
+      cases.push({ file, index, data: block.slice(0, Math.max(0, end - 1)) })
+    })
+  }
+  return cases
+}
