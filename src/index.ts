@@ -1,3 +1,31 @@
+// The public API of tagwarden: everything not exported here is internal.
+
+export { createInspector, Inspector } from './inspect/node-stream.js'
+export { InspectorStream } from './inspect/web-stream.js'
+export type { InspectorStreamOptions } from './inspect/web-stream.js'
+export { inspectHtml } from './inspect/inspect-html.js'
+export type { HtmlInput, InspectHtmlOptions } from './inspect/inspect-html.js'
+export { DEFAULT_LIMITS } from './inspect/options.js'
+export type { HeadersInput, InspectorLimits, InspectorOptions } from './inspect/options.js'
+export type { Verdict, VerdictStatus, Violation } from './inspect/verdict.js'
+export type { Finding } from './html/scanner.js'
+
+export { loadPolicy, parsePolicy } from './policy/load.js'
+export { learnPolicy } from './policy/learn.js'
+export type { LearnOptions, LearnedPolicy } from './policy/learn.js'
+export { directivesForPath } from './policy/routes.js'
+export { CHECKED_DIRECTIVES } from './policy/types.js'
+export type {
+  Action,
+  CheckedDirective,
+  DirectiveSet,
+  InlineType,
+  Policy,
+  Reference,
+  Route,
+  SourceList,
+} from './policy/types.js'
+
 export {
   TagwardenError,
   BlockedError,

@@ -156,33 +156,9 @@ export function elementChecks(
     if (value !== undefined && isJavascriptUrl(value)) out.push({ kind: 'navigation', attribute, value })
   }
 
-  // Event handler content attributes run script (HTML §8.1.8.1) on HTML, SVG and MathML elements;
-  // `style` attributes apply CSS (CSP3 §6.1.13 style-src-attr).
-  for (const a of attrs) {
-    if (a.namespace !== undefined) continue
-    const name = a.name
-    if (name.length > 2 && name.charCodeAt(0) === 0x6f /* o */ && name.charCodeAt(1) === 0x6e /* n */) {
-      out.push({
-        kind: 'inline',
-        directive: 'script-src-attr',
-        type: 'script attribute',
-        attribute: name,
-        value: a.value,
-      })
-    } else if (name === 'style') {
-      out.push({
-        kind: 'inline',
-        directive: 'style-src-attr',
-        type: 'style attribute',
-        attribute: name,
-        value: a.value,
-      })
-    }
-  }
-
   if (namespaceURI === html.NS.SVG) {
     const href = svgHref(attrs)
-    if (href === undefined || href.value.trim() === '') return out
+    if (href === undefined || href.value.trim() === '') return attributeChecks(attrs, out)
     if (tagName === 'script') {
       out.push({
         kind: 'url',
@@ -202,9 +178,9 @@ export function elementChecks(
     } else if (tagName === 'a') {
       navigation(href.name, href.value)
     }
-    return out
+    return attributeChecks(attrs, out)
   }
-  if (namespaceURI !== html.NS.HTML) return out
+  if (namespaceURI !== html.NS.HTML) return attributeChecks(attrs, out)
 
   switch (tagName) {
     case 'script':
@@ -280,6 +256,35 @@ export function elementChecks(
           resolve: 'base',
         })
       break
+    }
+  }
+  return attributeChecks(attrs, out)
+}
+
+/**
+ * Event handler content attributes run script (HTML §8.1.8.1) on HTML, SVG and MathML elements;
+ * `style` attributes apply CSS (CSP3 §6.1.13 style-src-attr).
+ */
+function attributeChecks(attrs: readonly Token.Attribute[], out: ElementCheck[]): ElementCheck[] {
+  for (const a of attrs) {
+    if (a.namespace !== undefined) continue
+    const name = a.name
+    if (name.length > 2 && name.charCodeAt(0) === 0x6f /* o */ && name.charCodeAt(1) === 0x6e /* n */) {
+      out.push({
+        kind: 'inline',
+        directive: 'script-src-attr',
+        type: 'script attribute',
+        attribute: name,
+        value: a.value,
+      })
+    } else if (name === 'style') {
+      out.push({
+        kind: 'inline',
+        directive: 'style-src-attr',
+        type: 'style attribute',
+        attribute: name,
+        value: a.value,
+      })
     }
   }
   return out

@@ -1,0 +1,246 @@
+import { BlockedError, ContentDecodingError, LimitError, TagwardenError, type LimitName } from '../errors.js'
+import { CharsetDecoder } from '../html/charset.js'
+import { HtmlScanner, type Finding } from '../html/scanner.js'
+import { allows } from '../policy/match.js'
+import { directivesForPath } from '../policy/routes.js'
+import type { DirectiveSet } from '../policy/types.js'
+import { createContentDecoder, type ContentDecoder } from './content-decoding.js'
+import type { ResolvedOptions } from './options.js'
+import { MAX_RECORDED_VIOLATIONS, truncate, type Verdict, type Violation } from './verdict.js'
+
+/** Content types a browser renders as a document; see isInspectedType. */
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
+
+/**
+ * Whether the response is a document to inspect. A response without a Content-Type may be sniffed as
+ * HTML by the browser (MIME Sniffing §7.1), so it is inspected too.
+ */
+function isInspectedType(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === '') return true
+  const essence = contentType.split(';', 1)[0]!.trim().toLowerCase()
+  return HTML_TYPES.has(essence)
+}
+
+type Forward = (chunk: Uint8Array) => void
+type Outcome = Pick<Verdict, 'status' | 'reason' | 'limit' | 'error'>
+
+/**
+ * The inspector without a stream face: body bytes in, the decision of when each may be forwarded out.
+ *
+ * - report: every chunk is forwarded before it is inspected; inspection never holds a byte.
+ * - block: a chunk is held until everything decoded from it has been judged clean, i.e. until the
+ *   parser is between tokens with no inline script or style open (HTML §13.2.5: the tokenizer decides
+ *   what a byte means only once the token it belongs to is complete). On a violation the held chunks
+ *   are dropped and `accept` throws a BlockedError: no byte of the violating element was forwarded.
+ *
+ * Calls to `accept` must not overlap: each waits for the previous one (stream faces guarantee this).
+ */
+export class InspectionCore {
+  readonly #options: ResolvedOptions
+  readonly #onViolation: (violation: Violation) => void
+  readonly #directives: DirectiveSet
+  readonly #content: ContentDecoder | null = null
+  readonly #charset: CharsetDecoder
+  readonly #scanner: HtmlScanner
+  readonly #held: Uint8Array[] = []
+  #heldBytes = 0
+  #bytes = 0
+  #inspecting = true
+  #blocked = false
+  #tokenLimitHit = false
+  #violations: Violation[] = []
+  #violationCount = 0
+  #outcome: Outcome | null = null
+  /** A Content-Encoding that cannot be undone: raised on the first chunk, where the gate can act on it. */
+  #undecodable: TagwardenError | null = null
+
+  readonly #onFinding: ((finding: Finding) => void) | undefined
+
+  /** `onFinding` sees every reference found on the page, allowed or not (what `learn` learns from). */
+  constructor(
+    options: ResolvedOptions,
+    onViolation: (violation: Violation) => void,
+    onFinding?: (finding: Finding) => void,
+  ) {
+    this.#options = options
+    this.#onViolation = onViolation
+    this.#onFinding = onFinding
+    this.#directives = directivesForPath(options.policy, options.url.pathname)
+    this.#charset = new CharsetDecoder({
+      contentType: options.contentType,
+      defaultEncoding: options.defaultEncoding,
+    })
+    this.#scanner = new HtmlScanner({
+      documentUrl: options.url,
+      maxTokenBytes: options.limits.maxTokenBytes,
+      onFinding: (finding) => this.#judge(finding),
+      onTokenLimit: () => {
+        this.#tokenLimitHit = true
+      },
+    })
+    if (!isInspectedType(options.contentType)) {
+      this.#stop({ status: 'skipped', reason: 'not-html' })
+      return
+    }
+    try {
+      this.#content = createContentDecoder(options.contentEncoding, {
+        maxDecodedBytes: options.limits.maxDecodedBytes,
+        maxInflationRatio: options.limits.maxInflationRatio,
+      })
+    } catch (error) {
+      this.#undecodable = asTagwardenError(error)
+    }
+  }
+
+  /** Whether the gate is open: chunks are forwarded as they come. */
+  get passing(): boolean {
+    return !this.#inspecting || this.#options.action === 'report'
+  }
+
+  /**
+   * Take one chunk of body. Calls `forward` for each chunk that may go out now, in order. Throws a
+   * TagwardenError when the output must end here (a violation in `block`, or a limit with
+   * `onLimit: 'block'`).
+   */
+  async accept(chunk: Uint8Array, forward: Forward): Promise<void> {
+    this.#bytes += chunk.length
+    if (this.passing) forward(chunk)
+    if (this.#undecodable !== null) this.#cannotInspect(this.#undecodable, 'decoding')
+    if (!this.#inspecting) return
+    if (!this.passing) {
+      this.#held.push(chunk)
+      this.#heldBytes += chunk.length
+    }
+    try {
+      const decoded = this.#content === null ? [chunk] : await this.#content.write(chunk)
+      for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
+    } catch (error) {
+      this.#cannotInspect(asTagwardenError(error), error instanceof LimitError ? 'limit' : 'decoding')
+    }
+    this.#afterInput(forward)
+    if (!this.#inspecting || this.passing) return
+    if (this.#charset.encoding !== null && this.#scanner.settled) {
+      this.#release(forward)
+    } else if (this.#heldBytes > this.#options.limits.maxHeldBytes) {
+      this.#limit(
+        'maxHeldBytes',
+        `more than ${this.#options.limits.maxHeldBytes} bytes held awaiting judgement`,
+      )
+      this.#release(forward)
+    }
+  }
+
+  /** End of body: run the end-of-file steps, judge what is left, forward what is held. */
+  async finish(forward: Forward): Promise<void> {
+    if (this.#undecodable !== null) this.#cannotInspect(this.#undecodable, 'decoding')
+    if (this.#inspecting) {
+      try {
+        const decoded = this.#content === null ? [] : await this.#content.end()
+        for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
+        this.#scanner.write(this.#charset.end())
+        this.#scanner.end()
+      } catch (error) {
+        this.#cannotInspect(asTagwardenError(error), error instanceof LimitError ? 'limit' : 'decoding')
+      }
+      this.#afterInput(forward)
+    }
+    this.#release(forward)
+    this.#outcome ??= { status: this.#violationCount > 0 ? 'violation' : 'clean' }
+  }
+
+  /** The input ended early or the output was destroyed: release everything. */
+  abort(error: TagwardenError): void {
+    this.#held.length = 0
+    this.#heldBytes = 0
+    this.#content?.destroy()
+    if (this.#outcome === null || this.#outcome.status === 'skipped') {
+      this.#outcome = { ...this.#outcome, status: 'error', reason: this.#outcome?.reason ?? 'aborted', error }
+    }
+    this.#inspecting = false
+  }
+
+  verdict(): Verdict {
+    const outcome = this.#outcome ?? { status: 'error', reason: 'aborted' }
+    const status = this.#violationCount > 0 && outcome.status !== 'error' ? 'violation' : outcome.status
+    return {
+      ...outcome,
+      status,
+      violations: this.#violations,
+      violationCount: this.#violationCount,
+      bytes: this.#bytes,
+      encoding: outcome.reason === 'not-html' ? null : this.#charset.encoding,
+    }
+  }
+
+  /** After the scanner has seen new input: a violation or a token limit ends or opens the gate. */
+  #afterInput(forward: Forward): void {
+    if (this.#blocked) {
+      this.#held.length = 0
+      this.#heldBytes = 0
+      this.#stop({ status: 'violation' })
+      throw new BlockedError()
+    }
+    if (this.#tokenLimitHit && this.#inspecting) {
+      this.#limit(
+        'maxTokenBytes',
+        `a token or inline text longer than ${this.#options.limits.maxTokenBytes} characters`,
+      )
+      this.#release(forward)
+    }
+  }
+
+  #judge(finding: Finding): void {
+    if (this.#inspecting) this.#onFinding?.(finding)
+    if (!this.#inspecting || allows(this.#directives, finding.ref, this.#options.url)) return
+    const violation: Violation = {
+      directive: finding.ref.directive,
+      element: finding.element,
+      attribute: finding.attribute,
+      value: truncate(finding.value),
+      url: finding.ref.kind === 'url' ? finding.ref.url.href : null,
+      line: finding.line,
+      column: finding.column,
+    }
+    this.#violationCount++
+    if (this.#violations.length < MAX_RECORDED_VIOLATIONS) this.#violations.push(violation)
+    if (this.#options.action === 'block') this.#blocked = true
+    this.#onViolation(violation)
+  }
+
+  #limit(limit: LimitName, message: string): void {
+    this.#cannotInspect(new LimitError(`inspection limit ${limit}: ${message}`, limit), 'limit')
+  }
+
+  /**
+   * Inspection cannot go on (a limit, a body that cannot be decoded). With `onLimit: 'block'` the
+   * output ends with the error; with `pass` the rest goes through uninspected.
+   */
+  #cannotInspect(error: TagwardenError, reason: 'limit' | 'decoding'): void {
+    const limit = error instanceof LimitError ? error.limit : undefined
+    if (this.#options.onLimit === 'block') {
+      this.#held.length = 0
+      this.#heldBytes = 0
+      this.#stop({ status: 'error', reason, limit, error })
+      throw error
+    }
+    this.#stop({ status: 'skipped', reason, limit, error })
+  }
+
+  #stop(outcome: Outcome): void {
+    this.#outcome = Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined)) as Outcome
+    this.#inspecting = false
+    this.#undecodable = null
+    this.#content?.destroy()
+  }
+
+  #release(forward: Forward): void {
+    for (const chunk of this.#held) forward(chunk)
+    this.#held.length = 0
+    this.#heldBytes = 0
+  }
+}
+
+function asTagwardenError(error: unknown): TagwardenError {
+  if (error instanceof TagwardenError) return error
+  return new ContentDecodingError(error instanceof Error ? error.message : String(error), { cause: error })
+}

@@ -1,0 +1,132 @@
+/**
+ * Policies from objects, CSP strings and JSON/YAML files (DESIGN.md "Policy").
+ *
+ *   { action?: 'block' | 'report', directives: { name: string[] | string }, routes?: [{ path, directives }] }
+ *
+ * Shape errors come from the JSON Schema (schema/policy.schema.json); everything else is checked by
+ * hand so each message names the file, the field and what was expected, on one line.
+ */
+import { readFile } from 'node:fs/promises'
+import { extname } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { IoError } from '../errors.js'
+import { compileDirectives } from './compile.js'
+import { CspSyntaxError, parseSerializedCsp } from './csp-string.js'
+import { fieldPath, policyError, type Origin } from './messages.js'
+import { checkGlob } from './routes.js'
+import type { Action, Policy, Route, SourceList } from './types.js'
+import { validateShape } from './validate-shape.js'
+
+interface PolicyObject {
+  action?: Action
+  directives: Record<string, string | string[]>
+  routes?: { path: string; directives: Record<string, string | string[]> }[]
+}
+
+/**
+ * A policy from a policy object or a CSP string (`"default-src 'self'; img-src https:"`, parsed per
+ * CSP3 §2.2.1; its action is `block`). `origin` names the source in messages (default `<object>` or
+ * `<csp>`); when given it is also the error's `file`.
+ */
+export function parsePolicy(input: unknown, origin?: string): Policy {
+  if (typeof input === 'string') return fromCspString(input, named(origin, '<csp>'))
+  const where = named(origin, '<object>')
+  validateShape(input, where)
+  return fromObject(input as PolicyObject, where)
+}
+
+/** Reads a policy file: `.json` as JSON, `.yaml`/`.yml` as YAML, anything else as JSON, then YAML. */
+export async function loadPolicy(file: string): Promise<Policy> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new IoError(`${file}: cannot read the policy: ${(cause as Error).message}`, { cause })
+  }
+  return parsePolicy(parseDocument(text, file), file)
+}
+
+function parseDocument(text: string, file: string): unknown {
+  const origin = named(file, file)
+  const ext = extname(file).toLowerCase()
+  if (ext === '.json') return parseJson(text, origin)
+  if (ext === '.yaml' || ext === '.yml') return parseYamlText(text, origin)
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return parseYamlText(text, origin)
+  }
+}
+
+function parseJson(text: string, origin: Origin): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch (cause) {
+    throw policyError(origin, '', `expected JSON: ${(cause as Error).message}`)
+  }
+}
+
+function parseYamlText(text: string, origin: Origin): unknown {
+  try {
+    // Core schema: YAML 1.2 as JSON sees it; duplicate keys are errors, aliases are bounded.
+    return parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100 }) as unknown
+  } catch (cause) {
+    const message = (cause as Error).message.split('\n')[0]!.replace(/:$/, '')
+    throw policyError(origin, '', `expected YAML: ${message}`)
+  }
+}
+
+function fromObject(object: PolicyObject, origin: Origin): Policy {
+  const base = compileDirectives(Object.entries(object.directives), 'directives', origin)
+  const unchecked = [...base.unchecked]
+  const warnings = [...base.warnings]
+  const routes: Route[] = (object.routes ?? []).map((route, index) => {
+    const at = fieldPath('routes', index)
+    const problem = checkGlob(route.path)
+    if (problem) throw policyError(origin, fieldPath(at, 'path'), problem, { got: route.path })
+    const own = compileDirectives(Object.entries(route.directives), fieldPath(at, 'directives'), origin)
+    unchecked.push(...own.unchecked)
+    warnings.push(...own.warnings)
+    // A route's directive replaces the policy's directive of the same name; the rest are kept.
+    const merged = new Map<string, SourceList>([...base.directives, ...own.directives])
+    return Object.freeze({ path: route.path, directiveSet: Object.freeze({ directives: merged }) })
+  })
+  return assemble(object.action ?? 'block', base.directives, routes, origin, unchecked, warnings)
+}
+
+function fromCspString(serialized: string, origin: Origin): Policy {
+  const parsed = parseSerializedCsp(serialized)
+  if (parsed instanceof CspSyntaxError) throw policyError(origin, '', parsed.expected, { got: parsed.got })
+  const entries = parsed.directives.map((d) => [d.name, d.value] as const)
+  const compiled = compileDirectives(entries, 'directives', origin)
+  const warnings = [
+    ...compiled.warnings,
+    ...parsed.duplicates.map(
+      (name) =>
+        `${origin.name}: directives.${name}: a second "${name}" is ignored (CSP3 §2.2.1: the first wins)`,
+    ),
+  ]
+  return assemble('block', compiled.directives, [], origin, compiled.unchecked, warnings)
+}
+
+function assemble(
+  action: Action,
+  directives: Map<string, SourceList>,
+  routes: Route[],
+  origin: Origin,
+  unchecked: string[],
+  warnings: string[],
+): Policy {
+  return Object.freeze({
+    action,
+    directiveSet: Object.freeze({ directives }),
+    routes: Object.freeze(routes),
+    origin: origin.name,
+    unchecked: Object.freeze([...new Set(unchecked)]),
+    warnings: Object.freeze(warnings),
+  })
+}
+
+function named(origin: string | undefined, fallback: string): Origin {
+  return origin === undefined ? { name: fallback, file: undefined } : { name: origin, file: origin }
+}
