@@ -319,6 +319,7 @@ t.test('loadPolicy reads YAML and JSON files', async (t) => {
     'policy.json': JSON.stringify({ directives: { 'img-src': ['https:'] } }),
     'policy-json-noext': JSON.stringify({ directives: { 'img-src': ['data:'] } }),
     'policy-yaml-noext': 'directives:\n  img-src: "blob:"\n',
+    'bom.json': '\uFEFF{"directives": {"img-src": "https:"}}',
   })
   const yaml = await loadPolicy(join(dir, 'tagwarden.yaml'))
   t.equal(yaml.action, 'report')
@@ -329,12 +330,17 @@ t.test('loadPolicy reads YAML and JSON files', async (t) => {
   t.same(expressions(await loadPolicy(join(dir, 'policy.json')), 'img-src'), ['https:'])
   t.same(expressions(await loadPolicy(join(dir, 'policy-json-noext')), 'img-src'), ['data:'])
   t.same(expressions(await loadPolicy(join(dir, 'policy-yaml-noext')), 'img-src'), ['blob:'])
+  t.same(
+    expressions(await loadPolicy(join(dir, 'bom.json')), 'img-src'),
+    ['https:'],
+    'a byte order mark is skipped',
+  )
 })
 
 t.test('file errors name the file', async (t) => {
   const dir = t.testdir({
     'quotes.yaml': "directives:\n  script-src:\n    - 'self'\n",
-    'bad.json': '{"directives": {"img-src": [}',
+    'bad.json': '{"directives":\n  {"img-src": [}\n}',
     'bad.yaml': 'directives:\n  img-src: [\n',
     'dupe.yaml': "directives:\n  img-src: ['https:']\n  img-src: ['data:']\n",
     'typo.yml': 'directives:\n  img-scr: ["\'self\'"]\n',
@@ -349,6 +355,7 @@ t.test('file errors name the file', async (t) => {
   e = await rejection(t, loadPolicy(join(dir, 'bad.json')))
   t.ok(e instanceof PolicyError)
   t.match(e.message, new RegExp(`^${join(dir, 'bad.json')}: expected JSON: `))
+  t.notMatch(e.message, /\n/, 'one line, though the JSON error quotes a multi-line source')
   e = await rejection(t, loadPolicy(join(dir, 'bad.yaml')))
   t.match(e.message, new RegExp(`^${join(dir, 'bad.yaml')}: expected YAML: .*line \\d+, column \\d+$`))
   e = await rejection(t, loadPolicy(join(dir, 'dupe.yaml')))

@@ -10,8 +10,9 @@
  * - A URL without a host (`data:`, `blob:`, `about:`, `javascript:`, `file:`) can only be allowed by
  *   its scheme: `data:` is learned as the scheme-source `data:`, which allows any data: URL in that
  *   directive. It is reported through `onWarning`.
- * - A host CSP cannot write (an IP address other than 127.0.0.1 — §6.7.2.9 step 3 —, IPv6, `_`, a
- *   trailing dot) is learned as `*` with the same scheme, port and path, and reported.
+ * - A host CSP cannot write (an IPv4 address other than 127.0.0.1, which §6.7.2.9 step 3 never
+ *   matches; IPv6; a `_`; a trailing dot) is learned as `*` with the same scheme, port and path,
+ *   and reported.
  * - Inline code becomes `'sha256-…'` of its UTF-8 (§6.7.3.3), in the directive its type implies
  *   (§6.8.2); attribute and `javascript:` navigation hashes only count with `'unsafe-hashes'`, so
  *   that keyword is added to the directives that hold them.

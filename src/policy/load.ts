@@ -43,7 +43,8 @@ export async function loadPolicy(file: string): Promise<Policy> {
   } catch (cause) {
     throw new IoError(`${file}: cannot read the policy: ${(cause as Error).message}`, { cause })
   }
-  return parsePolicy(parseDocument(text, file), file)
+  // Editors on Windows may save a UTF-8 byte order mark, which JSON.parse rejects.
+  return parsePolicy(parseDocument(text.replace(/^\uFEFF/, ''), file), file)
 }
 
 function parseDocument(text: string, file: string): unknown {
@@ -62,7 +63,8 @@ function parseJson(text: string, origin: Origin): unknown {
   try {
     return JSON.parse(text) as unknown
   } catch (cause) {
-    throw policyError(origin, '', `expected JSON: ${(cause as Error).message}`)
+    // V8 quotes the offending source in the message, newlines and all: keep the message one line.
+    throw policyError(origin, '', `expected JSON: ${(cause as Error).message.replace(/\s+/g, ' ')}`)
   }
 }
 

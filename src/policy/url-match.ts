@@ -160,7 +160,7 @@ function selfMatches(url: URL, scheme: string, self: URL): boolean {
     return false
   if (url.origin === self.origin) return true
   if (url.hostname !== self.hostname) return false
-   // equal numbers, or both the default for their scheme
+  if (url.port !== self.port) return false // equal numbers, or both the default for their scheme
   const selfScheme = schemeOf(self)
   return (
     scheme === 'https' ||
