@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js'
 import { inspectHtml } from '../inspect/inspect-html.js'
 import type { Violation } from '../inspect/verdict.js'
 import { loadPolicy, parsePolicy } from '../policy/load.js'
+import type { Policy } from '../policy/types.js'
 import { STDIN, openInput, out } from './io.js'
 
 export const SCAN_USAGE = `usage: tagwarden scan [--policy FILE | --csp STRING] [--url URL] [--content-type TYPE] [--json] [FILE...]
@@ -33,6 +34,7 @@ export async function scan(args: string[]): Promise<number> {
   }
   const policy =
     values.policy !== undefined ? await loadPolicy(values.policy) : parsePolicy(values.csp!, '--csp')
+  sayPolicyNotes(policy)
   const files = positionals.length > 0 ? positionals : [STDIN]
   let status = 0
   for (const file of files) {
@@ -56,6 +58,16 @@ export async function scan(args: string[]): Promise<number> {
     }
   }
   return status
+}
+
+/** What the policy holds that tagwarden will not enforce is said, never silently dropped. */
+function sayPolicyNotes(policy: Policy): void {
+  if (policy.unchecked.length > 0) {
+    process.stderr.write(
+      `tagwarden: ${policy.origin}: not checked (browser-only): ${policy.unchecked.join(', ')}\n`,
+    )
+  }
+  for (const warning of policy.warnings ?? []) process.stderr.write(`tagwarden: ${warning}\n`)
 }
 
 function jsonLine(file: string, v: Violation): string {

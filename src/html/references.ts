@@ -16,6 +16,8 @@ export type ElementCheck =
       attribute: string
       value: string
       resolve: 'base' | 'document'
+      /** SRI metadata of a script request (`integrity`), which hash sources can allow (CSP3 #script-pre-request). */
+      integrity?: string | undefined
     }
   | { kind: 'inline'; directive: CheckedDirective; type: InlineType; attribute: string; value: string }
   /** A navigation to a `javascript:` URL: inline script (CSP3 §4.2.4). */
@@ -119,8 +121,9 @@ function linkChecks(attrs: readonly Token.Attribute[], out: ElementCheck[]): voi
   if (href === undefined || href === '') return
   const rel = (attr(attrs, 'rel') ?? '').toLowerCase().split(/[\t\n\f\r ]+/)
   const as = (attr(attrs, 'as') ?? '').trim().toLowerCase()
+  const integrity = attr(attrs, 'integrity')
   const url = (directive: CheckedDirective) =>
-    out.push({ kind: 'url', directive, attribute: 'href', value: href, resolve: 'base' })
+    out.push({ kind: 'url', directive, attribute: 'href', value: href, resolve: 'base', integrity })
   if (rel.includes('stylesheet')) url('style-src-elem')
   if (rel.includes('icon')) url('img-src')
   if (rel.includes('modulepreload')) url('script-src-elem')
@@ -145,11 +148,17 @@ export function elementChecks(
 ): ElementCheck[] {
   const { tagName, namespaceURI, attrs } = element
   const out: ElementCheck[] = []
-  const url = (directive: CheckedDirective, attribute: string, resolve: 'base' | 'document' = 'base') => {
+  const url = (
+    directive: CheckedDirective,
+    attribute: string,
+    resolve: 'base' | 'document' = 'base',
+    integrity?: string,
+  ) => {
     const value = attr(attrs, attribute)
     // An empty URL fetches nothing (e.g. HTML §4.8.5 iframe: empty src is about:blank).
-    if (value !== undefined && value.trim() !== '')
-      out.push({ kind: 'url', directive, attribute, value, resolve })
+    if (value !== undefined && value.trim() !== '') {
+      out.push({ kind: 'url', directive, attribute, value, resolve, integrity })
+    }
   }
   // Following a link runs nothing unless the link is a `javascript:` URL.
   const navigation = (attribute: string, value: string | undefined) => {
@@ -184,7 +193,7 @@ export function elementChecks(
 
   switch (tagName) {
     case 'script':
-      if (isRunnableScript(attrs)) url('script-src-elem', 'src')
+      if (isRunnableScript(attrs)) url('script-src-elem', 'src', 'base', attr(attrs, 'integrity'))
       break
     case 'link':
       linkChecks(attrs, out)
@@ -290,29 +299,29 @@ function attributeChecks(attrs: readonly Token.Attribute[], out: ElementCheck[])
   return out
 }
 
+/**
+ * A frame's `src`. `about:` URLs (about:blank) are not fetched, so CSP never sees them (Fetch §4.2
+ * "scheme fetch"; CSP checks requests).
+ */
 function frameSource(attrs: readonly Token.Attribute[], out: ElementCheck[]): void {
   const src = attr(attrs, 'src')
   if (src === undefined || src.trim() === '') return
   if (isJavascriptUrl(src)) out.push({ kind: 'navigation', attribute: 'src', value: src })
-  else out.push({ kind: 'url', directive: 'frame-src', attribute: 'src', value: src, resolve: 'base' })
+  else if (!isAboutUrl(src))
+    out.push({ kind: 'url', directive: 'frame-src', attribute: 'src', value: src, resolve: 'base' })
 }
 
 /**
- * A form submits to its action; an empty or missing action submits to the document's URL
- * (HTML §4.10.21.3 "form submission algorithm", step 8), which the policy then judges too.
+ * A form submits to its action; an empty action submits to the document's URL (HTML §4.10.21.3
+ * "form submission algorithm", step 8), which the policy then judges too. A `javascript:` action
+ * is a navigation (script), and browsers check it against form-action as well.
  */
 function formAction(attrs: readonly Token.Attribute[], name: string, out: ElementCheck[]): void {
   const value = attr(attrs, name)
   if (value === undefined) return
   if (isJavascriptUrl(value)) out.push({ kind: 'navigation', attribute: name, value })
-  else
-    out.push({
-      kind: 'url',
-      directive: 'form-action',
-      attribute: name,
-      value,
-      resolve: value.trim() === '' ? 'document' : 'base',
-    })
+  const resolve = value.trim() === '' ? 'document' : 'base'
+  out.push({ kind: 'url', directive: 'form-action', attribute: name, value, resolve })
 }
 
 /**
@@ -321,7 +330,15 @@ function formAction(attrs: readonly Token.Attribute[], name: string, out: Elemen
  * so `java\nscript:` counts.
  */
 export function isJavascriptUrl(value: string): boolean {
+  return hasScheme(value, 'javascript:')
+}
+
+function isAboutUrl(value: string): boolean {
+  return hasScheme(value, 'about:')
+}
+
+function hasScheme(value: string, scheme: string): boolean {
   // eslint-disable-next-line no-control-regex
   const cleaned = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '')
-  return cleaned.length >= 11 && cleaned.slice(0, 11).toLowerCase() === 'javascript:'
+  return cleaned.length >= scheme.length && cleaned.slice(0, scheme.length).toLowerCase() === scheme
 }

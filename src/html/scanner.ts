@@ -179,8 +179,12 @@ export class HtmlScanner implements TreeSink {
           const base = check.resolve === 'document' ? this.#options.documentUrl : this.#baseUrl
           const url = parseUrl(check.value, base)
           // A URL that does not parse is never fetched (HTML §2.4.2 "encoding-parsing a URL" fails).
-          if (url !== null)
-            found({ kind: 'url', directive: check.directive, url }, check.attribute, check.value)
+          if (url === null) break
+          const ref: Reference =
+            check.integrity === undefined
+              ? { kind: 'url', directive: check.directive, url }
+              : { kind: 'url', directive: check.directive, url, integrity: check.integrity }
+          found(ref, check.attribute, check.value)
           break
         }
         case 'inline':
@@ -190,13 +194,17 @@ export class HtmlScanner implements TreeSink {
             check.value,
           )
           break
-        case 'navigation':
+        case 'navigation': {
+          // CSP3 §4.2.4: a javascript: navigation hashes the URL as parsed and serialised (tabs and
+          // newlines removed, leading and trailing spaces trimmed), not the attribute as written.
+          const source = parseUrl(check.value, this.#baseUrl)?.href ?? check.value
           found(
-            { kind: 'inline', directive: 'script-src-elem', type: 'navigation', source: check.value },
+            { kind: 'inline', directive: 'script-src-elem', type: 'navigation', source },
             check.attribute,
             check.value,
           )
           break
+        }
         case 'srcdoc':
           this.#scanSrcdoc(check.value, (f) => this.#options.onFinding({ ...f, line, column }))
           break

@@ -42,7 +42,34 @@ export function allows(set: DirectiveSet, ref: Reference, self: URL): boolean {
   // blocked whatever host sources say. Policies tagwarden loads never contain it; sets built by
   // hand might.
   if (directive === 'script-src-elem' && compiled.strictDynamic) return false
+  if (
+    directive === 'script-src-elem' &&
+    ref.integrity !== undefined &&
+    integrityMatches(compiled, ref.integrity)
+  ) {
+    return true
+  }
   return compiled.expressions.some((expression) => urlMatchesExpression(ref.url, expression, self))
+}
+
+/**
+ * CSP3 "script-src Pre-request check" (#script-pre-request) step 1.2: a script request whose
+ * integrity metadata is non-empty and whose every hash is one of the list's hash sources is allowed
+ * whatever its URL. Metadata per SRI §3.3.3 "parse metadata": whitespace-separated
+ * `alg-value[?options]`; tokens of unknown algorithms are skipped.
+ */
+function integrityMatches(list: CompiledList, integrity: string): boolean {
+  if (list.hashes.size === 0) return false
+  let sources = 0
+  for (const token of integrity.split(/[\t\n\f\r ]+/)) {
+    const match = /^(sha256|sha384|sha512)-([A-Za-z0-9+/_-]+={0,2})(\?.*)?$/i.exec(token)
+    if (match === null) continue
+    sources++
+    const algorithm = match[1]!.toLowerCase() as HashAlgorithm
+    const value = match[2]!.replace(/-/g, '+').replace(/_/g, '/')
+    if (!list.hashes.get(algorithm)?.has(value)) return false
+  }
+  return sources > 0
 }
 
 /** The name of the directive that governs `directive` in `set` (itself or a fallback), if any. */

@@ -33,6 +33,8 @@ export type Reference =
       directive: CheckedDirective
       /** The URL resolved against the document's base URL (WHATWG URL parsing). */
       url: URL
+      /** The element's `integrity` metadata (SRI), for script requests: hash sources can allow it. */
+      integrity?: string
     }
   | {
       kind: 'inline'
