@@ -167,3 +167,17 @@ t.test('an unknown content-encoding cannot be vouched for', async (t) => {
   t.equal(reported.verdict.status, 'skipped')
   t.equal(reported.verdict.reason, 'decoding')
 })
+
+t.test('a decompression bomb hits maxInflationRatio without inflating it all', async (t) => {
+  const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, ' '))
+  const h = { ...headers, 'content-encoding': 'gzip' }
+  const before = process.memoryUsage().rss
+  const blocked = await runInspector([bomb], { policy, url, headers: h })
+  t.equal(blocked.error?.code, 'TW_ERR_LIMIT')
+  t.equal(blocked.verdict.limit, 'maxInflationRatio')
+  t.equal(blocked.output.length, 0, 'nothing went out in block')
+  t.ok(process.memoryUsage().rss - before < 32 * 1024 * 1024, 'the 64 MiB it inflates to was never held')
+  const passed = await runInspector([bomb], { policy, url, headers: h, onLimit: 'pass' })
+  t.ok(passed.output.equals(bomb), 'onLimit pass: the compressed bytes go through as they are')
+  t.equal(passed.verdict.status, 'skipped')
+})

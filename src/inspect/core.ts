@@ -111,12 +111,9 @@ export class InspectionCore {
       this.#held.push(chunk)
       this.#heldBytes += chunk.length
     }
-    try {
-      const decoded = this.#content === null ? [chunk] : await this.#content.write(chunk)
-      for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
-    } catch (error) {
-      this.#cannotInspect(asTagwardenError(error), error instanceof LimitError ? 'limit' : 'decoding')
-    }
+    const decoded =
+      this.#content === null ? [chunk] : await this.#undoContentEncoding(this.#content.write(chunk))
+    for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
     this.#afterInput(forward)
     if (!this.#inspecting || this.passing) return
     if (this.#charset.encoding !== null && this.#scanner.settled) {
@@ -134,13 +131,11 @@ export class InspectionCore {
   async finish(forward: Forward): Promise<void> {
     if (this.#undecodable !== null) this.#cannotInspect(this.#undecodable, 'decoding')
     if (this.#inspecting) {
-      try {
-        const decoded = this.#content === null ? [] : await this.#content.end()
-        for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
+      const decoded = this.#content === null ? [] : await this.#undoContentEncoding(this.#content.end())
+      for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
+      if (this.#inspecting) {
         this.#scanner.write(this.#charset.end())
         this.#scanner.end()
-      } catch (error) {
-        this.#cannotInspect(asTagwardenError(error), error instanceof LimitError ? 'limit' : 'decoding')
       }
       this.#afterInput(forward)
     }
@@ -186,6 +181,16 @@ export class InspectionCore {
         `a token or inline text longer than ${this.#options.limits.maxTokenBytes} characters`,
       )
       this.#release(forward)
+    }
+  }
+
+  /** Decompressed output; a bomb or a corrupt body stops inspection (see #cannotInspect). */
+  async #undoContentEncoding(output: Promise<Buffer[]>): Promise<Buffer[]> {
+    try {
+      return await output
+    } catch (error) {
+      this.#cannotInspect(asTagwardenError(error), error instanceof LimitError ? 'limit' : 'decoding')
+      return []
     }
   }
 
