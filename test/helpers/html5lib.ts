@@ -8,6 +8,8 @@ export interface TreeConstructionCase {
   file: string
   index: number
   data: string
+  /** The case is meant to run with scripting disabled (`#script-off`). */
+  scriptOff: boolean
 }
 
 /** Every non-fragment input of the tree-construction tests (`#document-fragment` cases are left out). */
@@ -23,7 +25,8 @@ export function treeConstructionInputs(): TreeConstructionCase[] {
       const end = block.search(/^#errors\n/m)
       if (end === -1 || /^#document-fragment\n/m.test(block)) return
       // The input ends before the newline that precedes "#errors".
-      cases.push({ file, index, data: block.slice(0, Math.max(0, end - 1)) })
+      const data = block.slice(0, Math.max(0, end - 1))
+      cases.push({ file, index, data, scriptOff: /^#script-off$/m.test(block) })
     })
   }
   return cases
