@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { chunkings } from './helpers/chunks.js'
 import {
   CharsetDecoder,
   charsetFromContentType,
@@ -11,37 +12,8 @@ import { InvalidOptionError } from '../src/errors.js'
 
 const ENCODING_DIR = new URL('../../shared/conformance/html5lib/encoding/', import.meta.url)
 
-// --- seeded chunking (replay one seed with TW_SEED=n) ---------------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-const SEEDS = process.env.TW_SEED
-  ? [Number(process.env.TW_SEED)]
-  : Array.from({ length: 25 }, (_, i) => i + 1)
-function randomChunks(bytes: Uint8Array, seed: number): Uint8Array[] {
-  const rnd = mulberry32(seed)
-  const out: Uint8Array[] = []
-  for (let i = 0; i < bytes.length;) {
-    const n = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 8 : 700))
-    out.push(bytes.subarray(i, i + n))
-    i += n
-  }
-  return out
-}
-/** Every chunking of a stream: whole, byte by byte, and seeded random sizes. */
-function chunkings(bytes: Uint8Array): [string, Uint8Array[]][] {
-  return [
-    ['whole', [bytes]],
-    ['byte by byte', Array.from(bytes, (_, i) => bytes.subarray(i, i + 1))],
-    ...SEEDS.map((s): [string, Uint8Array[]] => [`seed ${s}`, randomChunks(bytes, s)]),
-  ]
-}
+const SEED_COUNT = 25
+
 function decodeAll(chunks: Uint8Array[], options?: ConstructorParameters<typeof CharsetDecoder>[0]) {
   const d = new CharsetDecoder(options)
   let text = ''
@@ -332,14 +304,14 @@ for (const [encoding, [bytes, text]] of Object.entries(SAMPLES)) {
 
 for (const c of pages) {
   t.test(`page: ${c.name}`, async (t) => {
-    for (const [how, chunks] of chunkings(c.bytes)) {
+    for (const [how, chunks] of chunkings(c.bytes, SEED_COUNT, 700)) {
       const got = decodeAll(chunks, c.options)
       if (got.text !== c.text || got.encoding !== c.encoding || got.source !== c.source) {
         t.fail(`${how}: got ${got.encoding}/${got.source}`, { found: got.text, wanted: c.text })
         return
       }
     }
-    t.pass(`same text and decision whole, byte by byte and over ${SEEDS.length} seeded chunkings`)
+    t.pass(`same text and decision whole, byte by byte and over ${SEED_COUNT} seeded chunkings`)
   })
 }
 

@@ -23,7 +23,10 @@ export function seeds(count: number): number[] {
   return Array.from({ length: count }, (_, i) => 0x7a9 + i * 7919)
 }
 
-/** Split `input` into chunks of 1..maxSize units chosen by `random`. */
+/**
+ * Split `input` into chunks chosen by `random`: half of them tiny (1..8 units, so boundaries fall
+ * inside every kind of token), the rest 1..maxSize units.
+ */
 export function randomChunks<T extends string | Uint8Array>(
   input: T,
   random: () => number,
@@ -31,7 +34,7 @@ export function randomChunks<T extends string | Uint8Array>(
 ): T[] {
   const chunks: T[] = []
   for (let i = 0; i < input.length;) {
-    const size = 1 + Math.floor(random() * maxSize)
+    const size = 1 + Math.floor(random() * (random() < 0.5 ? 8 : maxSize))
     chunks.push(input.slice(i, i + size) as T)
     i += size
   }
@@ -46,12 +49,17 @@ export function fixedChunks<T extends string | Uint8Array>(input: T, size: numbe
 }
 
 /** Whole, unit by unit, and seeded random chunkings of `input`, each with a name for messages. */
-export function chunkings<T extends string | Uint8Array>(input: T, seedCount = 2): [string, T[]][] {
+export function chunkings<T extends string | Uint8Array>(
+  input: T,
+  seedCount = 2,
+  maxSize = 64,
+): [string, T[]][] {
   const out: [string, T[]][] = [
     ['whole', [input]],
     ['one unit at a time', fixedChunks(input, 1)],
   ]
-  for (const seed of seeds(seedCount))
-    out.push([`random chunks, TW_SEED=${seed}`, randomChunks(input, prng(seed))])
+  for (const seed of seeds(seedCount)) {
+    out.push([`random chunks, TW_SEED=${seed}`, randomChunks(input, prng(seed), maxSize)])
+  }
   return out
 }
