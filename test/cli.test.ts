@@ -62,7 +62,7 @@ t.test('scan: exit 0 clean, 1 with violations, JSON lines', async (t) => {
       value: 'http://evil.example/x',
       url: 'http://evil.example/x',
       line: 2,
-      column: 1,
+      column: 36,
     },
     {
       file: join(dir, 'dirty.html'),
@@ -72,7 +72,7 @@ t.test('scan: exit 0 clean, 1 with violations, JSON lines', async (t) => {
       value: 'steal()',
       url: null,
       line: 2,
-      column: 46,
+      column: 53,
     },
   ])
 })
@@ -86,7 +86,7 @@ t.test('scan: stdin, --csp, --url and --content-type', async (t) => {
     page,
   )
   t.equal(other.status, 1)
-  t.match(other.stdout, /<stdin>:1:1: script-src-elem: <script src="https:\/\/shop\.example\/app\.js">/)
+  t.match(other.stdout, /<stdin>:1:42: script-src-elem: <script src="https:\/\/shop\.example\/app\.js">/)
 
   // Shift_JIS bytes for <iframe src="/日本"> are only an iframe to a decoder told the charset.
   const sjis = Buffer.concat([

@@ -61,7 +61,7 @@ t.test('block: an injected iframe is blocked before any byte of it goes out', as
         attribute: 'src',
         url: 'http://evil.example/x',
         line: 4,
-        column: 7,
+        column: 80,
       },
       {
         directive: 'style-src-attr',

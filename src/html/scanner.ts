@@ -18,7 +18,7 @@ export interface Finding {
   readonly attribute: string | null
   /** The attribute value or inline text, as written. */
   readonly value: string
-  /** 1-based position of the element's start tag in the decoded text. */
+  /** 1-based line and column in the decoded text where the element's start tag ends. */
   readonly line: number
   readonly column: number
 }
@@ -45,8 +45,7 @@ const TEXT_STATES: ReadonlySet<number> = new Set(Object.values(TokenizerMode))
 
 /** Positions for elements made without a token of their own (adoption agency clones). */
 interface LocatedParser {
-  currentToken: { location: Token.Location | null } | null
-  tokenizer: { state: number; preprocessor: { bufferWaterline: number } }
+  tokenizer: { state: number; preprocessor: { bufferWaterline: number; line: number; col: number } }
 }
 
 /**
@@ -73,7 +72,7 @@ export class HtmlScanner implements TreeSink {
     const treeAdapter = createMinimalTreeAdapter(this, options.maxTokenBytes)
     this.#stream = new ParserStream<MinimalTreeMap>({
       treeAdapter,
-      sourceCodeLocationInfo: true,
+      sourceCodeLocationInfo: false,
       scriptingEnabled: true,
     })
     this.#parser = this.#stream.parser as unknown as LocatedParser
@@ -117,6 +116,9 @@ export class HtmlScanner implements TreeSink {
   // TreeSink
 
   element(element: ElementNode): void {
+    const { line, col } = this.#parser.tokenizer.preprocessor
+    element.line = line
+    element.column = col
     this.#options.onElement(element)
     if (element.tagName === 'base' && !this.#baseFrozen) this.#freezeBase(element)
     const parent = element.parent?.nodeKind === 'element' ? element.parent.tagName : null
@@ -128,7 +130,7 @@ export class HtmlScanner implements TreeSink {
   }
 
   attributesAdded(element: ElementNode, added: Token.Attribute[]): void {
-    this.#report(element, elementChecks({ ...element, attrs: added }, null))
+    this.#report({ ...element, ...this.#here() }, elementChecks({ ...element, attrs: added }, null))
   }
 
   textComplete(element: ElementNode): void {
@@ -137,7 +139,7 @@ export class HtmlScanner implements TreeSink {
     const text = element.text
     element.text = null
     if (inline === null || text === null) return
-    const { line, column } = this.#position(element)
+    const { line, column } = element
     this.#options.onFinding({
       ref: { kind: 'inline', directive: inline.directive, type: inline.type, source: text },
       element: element.tagName,
@@ -168,14 +170,18 @@ export class HtmlScanner implements TreeSink {
     if (url !== null && url.protocol !== 'data:' && url.protocol !== 'javascript:') this.#baseUrl = url
   }
 
-  #position(element: ElementNode): { line: number; column: number } {
-    const location = element.location ?? this.#parser.currentToken?.location
-    return { line: location?.startLine ?? 0, column: location?.startCol ?? 0 }
+  /**
+   * Where the tokenizer is: at the end of the token that made the element (the `>` of its start
+   * tag). parse5's own source locations would give the start of the tag, at twice the parsing cost.
+   */
+  #here(): { line: number; column: number } {
+    const { line, col } = this.#parser.tokenizer.preprocessor
+    return { line, column: col }
   }
 
   #report(element: ElementNode, checks: ElementCheck[]): void {
     if (checks.length === 0) return
-    const { line, column } = this.#position(element)
+    const { line, column } = element
     const found = (ref: Reference, attribute: string, value: string) =>
       this.#options.onFinding({ ref, element: element.tagName, attribute, value, line, column })
     for (const check of checks) {

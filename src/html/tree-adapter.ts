@@ -35,8 +35,9 @@ export interface ElementNode {
   inert: boolean
   /** Reported to the sink already (elements are re-inserted by the adoption agency algorithm). */
   reported: boolean
-  /** Start tag position; null for elements the parser made without a token (adoption agency clones). */
-  location: Token.Location | null
+  /** Where the tokenizer was when the element was inserted (the end of its start tag); 0 until then. */
+  line: number
+  column: number
   /** The child text, collected only when the sink asks for it (inline script and style). */
   text: string | null
   content: FragmentNode | null
@@ -111,7 +112,8 @@ export function createMinimalTreeAdapter(sink: TreeSink, maxTextLength: number):
       parent: null,
       inert: false,
       reported: false,
-      location: null,
+      line: 0,
+      column: 0,
       text: null,
       content: null,
     }),
@@ -167,10 +169,9 @@ export function createMinimalTreeAdapter(sink: TreeSink, maxTextLength: number):
     isDocumentTypeNode: (_node): _node is never => false,
     isElementNode: (node): node is ElementNode => node?.nodeKind === 'element',
 
-    setNodeSourceCodeLocation(node, location) {
-      if (node?.nodeKind === 'element' && location) node.location = location.startTag ?? location
-    },
-    getNodeSourceCodeLocation: (node) => (node?.nodeKind === 'element' ? node.location : null),
+    // Source locations are off (they halve the tree builder's speed); positions come from the scanner.
+    setNodeSourceCodeLocation: () => {},
+    getNodeSourceCodeLocation: () => null,
     updateNodeSourceCodeLocation: () => {},
 
     onItemPop(item) {

@@ -13,7 +13,7 @@ export interface Violation {
   value: string
   /** The URL as resolved against the document's base URL; null for inline code. */
   url: string | null
-  /** 1-based position of the element's start tag in the decoded document (0 when unknown). */
+  /** 1-based line and column in the decoded document where the element's start tag ends (its `>`). */
   line: number
   column: number
 }
