@@ -1,19 +1,19 @@
 /**
- * The demo: an origin server whose responses someone tampers with, and tagwarden in front of it.
+ * The demo: an origin server whose responses someone tampers with, and `tagwarden proxy` in front.
  *
  *   npm run demo
  *
  * It starts, on 127.0.0.1 only, an "origin" serving a shop page (gzip-compressed, as most origins
  * do) and the same page with an attack <iframe> injected the way the 2008 ARP-spoofing incident
- * injected it; and a front server that relays the origin through a tagwarden inspector in `block`.
- * It fetches both pages through the front and prints what a visitor would get.
+ * injected it; and the real tagwarden proxy (createProxy, as `tagwarden proxy` runs it) in `block`.
+ * It fetches both pages through the proxy and prints what a visitor gets, the violation the proxy
+ * logged, and the counter Prometheus would scrape from /metrics.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { gzipSync } from 'node:zlib'
-import { createInspector, parsePolicy, type Verdict } from '../src/index.js'
+import pino from 'pino'
+import { createProxy, parsePolicy } from '../src/index.js'
 
 const page = (extra: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Example shop</title>
@@ -21,11 +21,6 @@ const page = (extra: string) => `<!doctype html>
 <body>${extra}<h1>Welcome to the shop</h1><img src="/logo.png" alt="logo"></body></html>`
 
 const ATTACK = '<iframe src="http://attacker.example/exploit" width="0" height="0" frameborder="0"></iframe>'
-
-const policy = parsePolicy({
-  action: 'block',
-  directives: { 'default-src': ["'self'"], 'frame-src': ["'none'"] },
-})
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -41,47 +36,46 @@ async function main(): Promise<void> {
   })
   const originPort = await listen(origin)
 
-  const verdicts: Verdict[] = []
-  const front = createServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: originPort, path: req.url, method: req.method })
-    upstream.on('response', (up: IncomingMessage) => {
-      const inspector = createInspector({ policy, url: `http://shop.example${req.url}`, headers: up.headers })
-      inspector.verdict.then((v) => verdicts.push(v))
-      // Headers wait for the first released byte, so a page blocked before it can still get a 502.
-      const client = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          if (!res.headersSent) res.writeHead(up.statusCode ?? 502, up.headers)
-          if (res.write(chunk)) callback()
-          else res.once('drain', callback)
-        },
-      })
-      pipeline(up, inspector, client).then(
-        () => (res.headersSent ? res : res.writeHead(up.statusCode ?? 502, up.headers)).end(),
-        () => {
-          if (res.headersSent)
-            res.destroy() // cut, never ended cleanly
-          else res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Blocked by tagwarden</h1>')
-        },
-      )
-    })
-    upstream.end()
+  // The proxy's JSON log lines, kept to print the violations it logged.
+  const logged: Record<string, unknown>[] = []
+  const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line)) })
+  const proxy = createProxy({
+    listen: '127.0.0.1:0',
+    metricsListen: '127.0.0.1:0',
+    logger,
+    sites: [
+      {
+        name: 'shop',
+        target: `http://127.0.0.1:${originPort}`,
+        policy: parsePolicy({
+          action: 'block',
+          directives: { 'default-src': ["'self'"], 'frame-src': ["'none'"] },
+        }),
+      },
+    ],
   })
-  const frontPort = await listen(front)
+  const { url, metricsUrl } = await proxy.listen()
+  console.log(`tagwarden proxy ${url} -> origin http://127.0.0.1:${originPort} (block)`)
 
   for (const path of ['/', '/injected']) {
-    const response = await fetch(`http://127.0.0.1:${frontPort}${path}`)
+    const seen = logged.length
+    const response = await fetch(`${url}${path}`)
     const text = await response.text()
-    const verdict = verdicts.at(-1)
     console.log(`GET ${path} -> ${response.status} (${text.length} characters)`)
-    console.log(`  verdict: ${verdict?.status}`)
-    for (const v of verdict?.violations ?? []) {
+    for (const line of logged.slice(seen).filter((l) => l.msg === 'violation')) {
       console.log(
-        `  violation: ${v.directive} <${v.element} ${v.attribute}="${v.value}"> at ${v.line}:${v.column}`,
+        `  violation: ${line.directive} <${line.element} ${line.attribute}="${line.url}"> at ${line.line}:${line.column}`,
       )
     }
   }
+  const metrics = await (await fetch(`${metricsUrl}/metrics`)).text()
+  for (const line of metrics.split('\n')) {
+    if (/^tagwarden_(violations_total|responses_total)\{/.test(line) && !line.endsWith(' 0')) {
+      console.log(`/metrics: ${line}`)
+    }
+  }
+  await proxy.close()
   origin.close()
-  front.close()
 }
 
 await main()

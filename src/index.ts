@@ -40,3 +40,15 @@ export {
   UsageError,
 } from './errors.js'
 export type { LimitName } from './errors.js'
+
+// The proxy and its metrics.
+export { createProxy, createLogger } from './proxy/server.js'
+export type { ProxyAddresses, TagwardenProxy } from './proxy/server.js'
+export { DEFAULT_TIMEOUTS } from './proxy/options.js'
+export type { ProxyOptions, ProxySiteOptions, ProxyTimeouts } from './proxy/options.js'
+export { loadProxyConfig } from './proxy/config-file.js'
+export type { LoadProxyConfigOptions, ProxyConfig } from './proxy/config-file.js'
+export { ConfigError, UpstreamError, UPSTREAM_ERROR_KINDS } from './proxy/errors.js'
+export type { UpstreamErrorKind } from './proxy/errors.js'
+export { createMetrics, RESPONSE_VERDICTS, VIOLATION_ACTIONS } from './metrics/metrics.js'
+export type { MetricsOptions, ResponseVerdict, TagwardenMetrics } from './metrics/metrics.js'

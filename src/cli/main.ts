@@ -1,5 +1,6 @@
 import { TagwardenError } from '../errors.js'
 import { LEARN_USAGE, learn } from './learn.js'
+import { PROXY_USAGE, proxy } from './proxy.js'
 import { SCAN_USAGE, scan } from './scan.js'
 
 const USAGE = `usage: tagwarden <command> [options]
@@ -7,12 +8,14 @@ const USAGE = `usage: tagwarden <command> [options]
 commands:
   scan    inspect HTML files against a policy
   learn   print a policy that allows exactly what HTML files contain
+  proxy   run the inspecting reverse proxy in front of a site
 
 Run "tagwarden <command> --help" for a command's options.`
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   scan: { run: scan, usage: SCAN_USAGE },
   learn: { run: learn, usage: LEARN_USAGE },
+  proxy: { run: proxy, usage: PROXY_USAGE },
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,93 @@
+/**
+ * tagwarden's Prometheus metrics. Names are fixed; label values come only from fixed sets (verdicts,
+ * CHECKED_DIRECTIVES, actions, upstream error kinds) or configured site names, never from a response.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { CHECKED_DIRECTIVES } from '../policy/types.js'
+import { UPSTREAM_ERROR_KINDS } from '../proxy/errors.js'
+
+/** The `verdict` label of `tagwarden_responses_total`. */
+export const RESPONSE_VERDICTS = ['clean', 'violation', 'skipped', 'error', 'limit'] as const
+export type ResponseVerdict = (typeof RESPONSE_VERDICTS)[number]
+/** The `action` label of `tagwarden_violations_total`. */
+export const VIOLATION_ACTIONS = ['blocked', 'reported'] as const
+
+export interface MetricsOptions {
+  /** Where the metrics are registered. Default: a private `new Registry()`. */
+  registry?: Registry
+  /**
+   * Also collect prom-client's default process metrics into it. Default true for the private registry,
+   * false for one passed in (the host application most likely collects them already).
+   */
+  defaultMetrics?: boolean
+  /** Site names whose series are created at 0 up front, so `increase()` sees the very first violation. */
+  sites?: readonly string[]
+}
+
+export interface TagwardenMetrics {
+  readonly registry: Registry
+  /** `tagwarden_responses_total{site, verdict}` */
+  readonly responses: Counter<'site' | 'verdict'>
+  /** `tagwarden_violations_total{site, directive, action}` */
+  readonly violations: Counter<'site' | 'directive' | 'action'>
+  /** `tagwarden_inspected_bytes_total{site}`: body bytes as received, of inspected responses. */
+  readonly inspectedBytes: Counter<'site'>
+  /** `tagwarden_inspection_seconds{site}` */
+  readonly inspectionSeconds: Histogram<'site'>
+  /** `tagwarden_upstream_errors_total{site, kind}` */
+  readonly upstreamErrors: Counter<'site' | 'kind'>
+}
+
+/** Create the metric set in a registry (`registers: [registry]` on each: never the global one by accident). */
+export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
+  const registry = options.registry ?? new Registry()
+  const registers = [registry]
+  if (options.defaultMetrics ?? options.registry === undefined) collectDefaultMetrics({ register: registry })
+  const metrics: TagwardenMetrics = {
+    registry,
+    responses: new Counter({
+      name: 'tagwarden_responses_total',
+      help: 'Responses proxied, by site and inspection verdict (clean, violation, skipped, error, limit).',
+      labelNames: ['site', 'verdict'],
+      registers,
+    }),
+    violations: new Counter({
+      name: 'tagwarden_violations_total',
+      help: 'Violations found, by site, effective CSP directive and action (blocked, reported).',
+      labelNames: ['site', 'directive', 'action'],
+      registers,
+    }),
+    inspectedBytes: new Counter({
+      name: 'tagwarden_inspected_bytes_total',
+      help: 'Body bytes (as received, possibly compressed) of the responses inspected.',
+      labelNames: ['site'],
+      registers,
+    }),
+    inspectionSeconds: new Histogram({
+      name: 'tagwarden_inspection_seconds',
+      help: 'Time spent inspecting one response: decoding, parsing and judging its body, not waiting for it.',
+      labelNames: ['site'],
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'tagwarden_upstream_errors_total',
+      help: 'Upstream failures, by site and kind (refused, reset, timeout, dns, tls, protocol, other).',
+      labelNames: ['site', 'kind'],
+      registers,
+    }),
+  }
+  for (const site of options.sites ?? []) initialise(metrics, site)
+  return metrics
+}
+
+/** Every series of a site at 0: alerts on `increase(...) > 0` then fire on the first event, not the second. */
+function initialise(m: TagwardenMetrics, site: string): void {
+  for (const verdict of RESPONSE_VERDICTS) m.responses.inc({ site, verdict }, 0)
+  for (const directive of CHECKED_DIRECTIVES) {
+    for (const action of VIOLATION_ACTIONS) m.violations.inc({ site, directive, action }, 0)
+  }
+  m.inspectedBytes.inc({ site }, 0)
+  m.inspectionSeconds.zero({ site })
+  for (const kind of UPSTREAM_ERROR_KINDS) m.upstreamErrors.inc({ site, kind }, 0)
+}

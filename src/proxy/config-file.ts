@@ -1,0 +1,144 @@
+/**
+ * `--config FILE`: the proxy's configuration as JSON or YAML, checked against
+ * `schema/config.schema.json`, with per-site policies loaded from files (relative to the config
+ * file) or given inline. Every error names the file, the field and what was expected, on one line.
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, extname, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { IoError } from '../errors.js'
+import type { InspectorLimits } from '../inspect/options.js'
+import { loadPolicy, parsePolicy } from '../policy/load.js'
+import type { Action, Policy } from '../policy/types.js'
+import { validateConfigShape } from './config-schema.js'
+import { ConfigError } from './errors.js'
+import { resolveProxyOptions, type ProxyOptions, type ProxyTimeouts } from './options.js'
+
+/** A configuration file's contents once loaded: ProxyOptions plus what only the CLI acts on. */
+export interface ProxyConfig extends ProxyOptions {
+  /** Processes to run. Default 1. */
+  workers?: number
+}
+
+/** The file as written (after the schema check). */
+interface ConfigDocument {
+  listen?: string | number
+  metricsListen?: string | number
+  workers?: number
+  logLevel?: string
+  trustProxy?: boolean
+  blockPage?: string
+  policy?: string | object
+  action?: Action
+  onLimit?: 'block' | 'pass'
+  limits?: InspectorLimits
+  timeouts?: ProxyTimeouts
+  sites: {
+    name: string
+    hosts: string[]
+    target: string
+    policy?: string | object
+    action?: Action
+    onLimit?: 'block' | 'pass'
+    limits?: InspectorLimits
+    timeouts?: Pick<ProxyTimeouts, 'connect' | 'response'>
+  }[]
+}
+
+export interface LoadProxyConfigOptions {
+  /** The policy of sites that name none (and the file names none at top level), e.g. from `--policy`. */
+  policy?: Policy
+}
+
+/** Read, check and load a proxy configuration file. Throws ConfigError, PolicyError or IoError. */
+export async function loadProxyConfig(
+  file: string,
+  options: LoadProxyConfigOptions = {},
+): Promise<ProxyConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    throw new IoError(`${file}: cannot read the configuration: ${(cause as Error).message}`, { cause })
+  }
+  const document = parseDocument(text.replace(/^\uFEFF/, ''), file)
+  validateConfigShape(document, file)
+  const doc = document as ConfigDocument
+  const base = dirname(file)
+  const policies = new Map<string, Promise<Policy>>()
+  const policyAt = (value: string | object | undefined, field: string): Promise<Policy> | undefined => {
+    if (value === undefined) return undefined
+    if (typeof value !== 'string') return Promise.resolve(parsePolicy(value, `${file}: ${field}`))
+    const path = resolve(base, value)
+    if (!policies.has(path)) policies.set(path, loadPolicy(path))
+    return policies.get(path)!
+  }
+  const fallback = policyAt(doc.policy, 'policy') ?? (options.policy && Promise.resolve(options.policy))
+  const sites = await Promise.all(
+    doc.sites.map(async (site, i) => {
+      const policy = policyAt(site.policy, `sites[${i}].policy`) ?? fallback
+      if (policy === undefined) {
+        throw new ConfigError(
+          `${file}: sites[${i}].policy: missing; expected a policy file or an inline policy object (or a top-level "policy", or --policy)`,
+          { file, field: `sites[${i}].policy` },
+        )
+      }
+      return { ...site, policy: await policy }
+    }),
+  )
+  const config: ProxyConfig = {
+    sites,
+    listen: doc.listen === undefined ? undefined : String(doc.listen),
+    metricsListen: doc.metricsListen === undefined ? undefined : String(doc.metricsListen),
+    workers: doc.workers,
+    logLevel: doc.logLevel,
+    trustProxy: doc.trustProxy,
+    blockPage:
+      doc.blockPage === undefined ? undefined : await readBlockPage(resolve(base, doc.blockPage), file),
+    action: doc.action,
+    onLimit: doc.onLimit,
+    limits: doc.limits,
+    timeouts: doc.timeouts,
+  }
+  try {
+    resolveProxyOptions(config)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    throw new ConfigError(`${file}: ${error.message}`, { file, field: error.field })
+  }
+  return config
+}
+
+async function readBlockPage(path: string, file: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new ConfigError(`${file}: blockPage: cannot read ${path}: ${(cause as Error).message}`, {
+      file,
+      field: 'blockPage',
+    })
+  }
+}
+
+/** `.json` as JSON, `.yaml`/`.yml` as YAML, anything else as JSON, then YAML (as policy files are read). */
+function parseDocument(text: string, file: string): unknown {
+  const ext = extname(file).toLowerCase()
+  if (ext !== '.yaml' && ext !== '.yml') {
+    try {
+      return JSON.parse(text) as unknown
+    } catch (cause) {
+      if (ext === '.json') {
+        throw new ConfigError(`${file}: expected JSON: ${(cause as Error).message.replace(/\s+/g, ' ')}`, {
+          file,
+        })
+      }
+    }
+  }
+  try {
+    // Core schema: YAML 1.2 as JSON sees it; duplicate keys are errors, aliases are bounded.
+    return parseYaml(text, { schema: 'core', uniqueKeys: true, maxAliasCount: 100 }) as unknown
+  } catch (cause) {
+    const message = (cause as Error).message.split('\n')[0]!.replace(/:$/, '')
+    throw new ConfigError(`${file}: expected YAML: ${message}`, { file })
+  }
+}

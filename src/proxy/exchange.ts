@@ -1,0 +1,280 @@
+/**
+ * One request through the proxy, from the client's request to the end of the response: the upstream
+ * request's timers, the response path (inspected or not), and the single place where it ends — counted
+ * once, logged once, every timer and stream released, whether it completed, was blocked, failed
+ * upstream or was abandoned by the client.
+ */
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Logger } from 'pino'
+import { AbortedError, TagwardenError } from '../errors.js'
+import type { Verdict } from '../inspect/verdict.js'
+import type { ResponseVerdict, TagwardenMetrics } from '../metrics/metrics.js'
+import { UpstreamError, upstreamError } from './errors.js'
+import { endToEndResponseHeaders } from './headers.js'
+import type { ResolvedSite } from './options.js'
+import { blockedResponse, errorResponse, isInspected } from './responses.js'
+import { TimedInspector } from './timed-inspector.js'
+
+export interface ExchangeContext {
+  site: ResolvedSite
+  /** The document URL the policy sees. */
+  url: URL
+  /** The request target as the client sent it, forwarded as is. */
+  path: string
+  requestId: string
+  log: Logger
+  metrics: TagwardenMetrics
+  blockPage: string | undefined
+  onDone: (exchange: Exchange) => void
+}
+
+/** Codes with which the inspector itself ends a response (the rest are the upstream's failures). */
+const INSPECTOR_CODES = new Set([
+  'TW_ERR_BLOCKED',
+  'TW_ERR_LIMIT',
+  'TW_ERR_CONTENT_DECODING',
+  'TW_ERR_UNSUPPORTED_ENCODING',
+])
+
+export class Exchange {
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  readonly #ctx: ExchangeContext
+  #proxyReq: ClientRequest | undefined
+  #proxyRes: IncomingMessage | undefined
+  #inspector: TimedInspector | undefined
+  #sink: Writable | undefined
+  #connectTimer: NodeJS.Timeout | undefined
+  #responseTimer: NodeJS.Timeout | undefined
+  #timeout: UpstreamError | undefined
+  #clientGone = false
+  #awaitingClient = false
+  #done = false
+
+  constructor(req: IncomingMessage, res: ServerResponse, ctx: ExchangeContext) {
+    this.#req = req
+    this.#res = res
+    this.#ctx = ctx
+    res.once('close', () => this.#onClientClose())
+  }
+
+  /** The upstream request exists and has a socket (http-proxy's `proxyReq`). */
+  attach(proxyReq: ClientRequest): void {
+    this.#proxyReq = proxyReq
+    if (this.#done || this.#clientGone) {
+      proxyReq.destroy()
+      return
+    }
+    // http-proxy rebuilds the path and folds `//` into `/`: send the client's target unchanged. The
+    // agents have no socket limit, so `proxyReq` (emitted on socket assignment) precedes the headers.
+    if (!proxyReq.headersSent) proxyReq.path = this.#ctx.path
+    const socket = proxyReq.socket
+    if (socket?.connecting) {
+      this.#connectTimer = setTimeout(() => this.#timedOut('connect'), this.#ctx.site.connectTimeout)
+      socket.once('connect', () => clearTimeout(this.#connectTimer))
+    }
+    // The response timeout runs once the whole request is sent: a slow upload is the client's time.
+    proxyReq.once('finish', () => this.#armResponseTimer())
+  }
+
+  /** The upstream's response headers have arrived (http-proxy's `proxyRes`). */
+  respond(proxyRes: IncomingMessage): void {
+    try {
+      this.#respond(proxyRes)
+    } catch (error) {
+      // writeHead refused what the upstream sent (e.g. a status Node cannot send): a protocol failure.
+      this.#responseFailed(new UpstreamError(`upstream protocol: ${(error as Error).message}`, 'protocol'))
+      proxyRes.destroy()
+    }
+  }
+
+  #respond(proxyRes: IncomingMessage): void {
+    this.#proxyRes = proxyRes
+    if (this.#done || this.#clientGone) {
+      proxyRes.destroy()
+      return
+    }
+    clearTimeout(this.#connectTimer)
+    this.#armResponseTimer()
+    const { site, url } = this.#ctx
+    const res = this.#res
+    const status = proxyRes.statusCode ?? 502
+    // The upstream's headers as sent: no Date of ours where it sent none.
+    res.sendDate = false
+    const head = (): void => {
+      if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, endToEndResponseHeaders(proxyRes))
+    }
+    const inspected = isInspected(this.#req.method, status, proxyRes.headers['content-type'])
+    let inspector: TimedInspector | undefined
+    if (inspected) {
+      inspector = new TimedInspector({
+        policy: site.policy,
+        url,
+        headers: proxyRes.headers,
+        action: site.action,
+        onLimit: site.onLimit,
+        limits: site.limits,
+      })
+      inspector.on('violation', (v) => {
+        const action = site.action === 'block' ? 'blocked' : 'reported'
+        this.#ctx.metrics.violations.inc({ site: site.name, directive: v.directive, action })
+        const offending = (v.url ?? v.value).slice(0, 200)
+        this.#ctx.log.warn(
+          {
+            directive: v.directive,
+            element: v.element,
+            attribute: v.attribute,
+            url: offending,
+            line: v.line,
+            column: v.column,
+            action,
+          },
+          'violation',
+        )
+      })
+      this.#inspector = inspector
+    }
+    // Headers wait for the first byte the gate releases only when the gate can still refuse the
+    // response: then a block before it is a clean 502 rather than a cut.
+    if (!inspected || (site.action === 'report' && site.onLimit === 'pass')) {
+      head()
+      res.flushHeaders()
+    }
+    this.#sink = this.#clientSink(head)
+    const stages = inspector ? [proxyRes, inspector, this.#sink] : [proxyRes, this.#sink]
+    pipeline(stages).then(
+      () => this.#finish('skipped'),
+      (error: unknown) => this.#responseFailed(error),
+    )
+    proxyRes.on('data', () => this.#armResponseTimer())
+  }
+
+  /** http-proxy's error callback: the upstream request failed (or was destroyed by a timeout). */
+  upstreamError(error: unknown): void {
+    if (this.#done) return
+    if (this.#proxyRes !== undefined) {
+      // Mid-response: the response pipeline sees the same failure and ends the exchange.
+      this.#proxyRes.destroy(this.#timeout ?? upstreamError(error))
+      return
+    }
+    if (this.#clientGone) return this.#finish('error')
+    const failure = this.#timeout ?? upstreamError(error)
+    this.#countUpstreamError(failure)
+    errorResponse(this.#res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
+    this.#finish('error')
+  }
+
+  /** Shutting down: this response is the connection's last. */
+  lastOnConnection(closeIdle: () => void): void {
+    if (!this.#res.headersSent) this.#res.setHeader('connection', 'close')
+    else this.#res.once('finish', closeIdle)
+  }
+
+  /** The shutdown grace period is over: cut it. */
+  abort(): void {
+    this.#res.destroy()
+  }
+
+  #clientSink(head: () => void): Writable {
+    const res = this.#res
+    return new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        head()
+        if (res.write(chunk)) return callback()
+        // The client is slower than the upstream, which backpressure pauses: not upstream silence.
+        this.#awaitingClient = true
+        clearTimeout(this.#responseTimer)
+        res.once('drain', () => {
+          this.#awaitingClient = false
+          this.#armResponseTimer()
+          callback()
+        })
+      },
+      final: (callback) => {
+        head()
+        res.end()
+        callback()
+      },
+    })
+  }
+
+  #responseFailed(error: unknown): void {
+    if (this.#clientGone) return this.#finish('skipped')
+    const res = this.#res
+    if (error instanceof TagwardenError && INSPECTOR_CODES.has(error.code)) {
+      // Blocked (a violation, or a limit with onLimit: block): no byte of what follows goes out.
+      this.#ctx.log.warn(
+        { code: error.code, limit: (error as { limit?: string }).limit, cut: res.headersSent },
+        error.message,
+      )
+      if (res.headersSent) res.destroy()
+      else blockedResponse(res, this.#ctx.blockPage, this.#ctx.requestId)
+      return this.#finish('error')
+    }
+    const failure = this.#timeout ?? upstreamError(error)
+    this.#countUpstreamError(failure)
+    if (res.headersSent) res.destroy()
+    else errorResponse(res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
+    this.#finish('skipped')
+  }
+
+  #countUpstreamError(error: UpstreamError): void {
+    this.#ctx.metrics.upstreamErrors.inc({ site: this.#ctx.site.name, kind: error.kind })
+    this.#ctx.log.error({ code: error.code, kind: error.kind, cut: this.#res.headersSent }, error.message)
+  }
+
+  #onClientClose(): void {
+    if (this.#done || this.#res.writableFinished) return
+    this.#clientGone = true
+    this.#ctx.log.debug('client closed the connection before the response ended')
+    this.#proxyReq?.destroy()
+    if (this.#sink !== undefined) this.#sink.destroy(new AbortedError('the client closed the connection'))
+    else if (this.#proxyReq === undefined || this.#proxyRes === undefined) this.#finish('error')
+  }
+
+  #armResponseTimer(): void {
+    if (this.#done || this.#awaitingClient) return
+    clearTimeout(this.#responseTimer)
+    this.#responseTimer = setTimeout(() => this.#timedOut('response'), this.#ctx.site.responseTimeout)
+  }
+
+  #timedOut(phase: 'connect' | 'response'): void {
+    const ms = phase === 'connect' ? this.#ctx.site.connectTimeout : this.#ctx.site.responseTimeout
+    const what = phase === 'connect' ? 'could not connect' : 'sent nothing'
+    this.#timeout = new UpstreamError(`upstream timeout: ${what} within ${ms} ms`, 'timeout')
+    this.#proxyReq?.destroy(this.#timeout)
+    this.#proxyRes?.destroy(this.#timeout)
+  }
+
+  /** Ends the exchange once. `verdict` is the label when nothing was inspected; else the inspector's counts. */
+  #finish(verdict: ResponseVerdict): void {
+    if (this.#done) return
+    this.#done = true
+    clearTimeout(this.#connectTimer)
+    clearTimeout(this.#responseTimer)
+    const { metrics, site } = this.#ctx
+    const inspector = this.#inspector
+    // The verdict settles when the inspector has flushed or been destroyed, which pipeline() has awaited.
+    void (inspector?.verdict ?? Promise.resolve(undefined)).then((v) => {
+      const label = v === undefined ? verdict : verdictLabel(v)
+      metrics.responses.inc({ site: site.name, verdict: label })
+      if (v !== undefined) {
+        metrics.inspectedBytes.inc({ site: site.name }, v.bytes)
+        metrics.inspectionSeconds.observe({ site: site.name }, inspector!.seconds)
+      }
+      this.#ctx.log.debug({ status: this.#res.statusCode, verdict: label }, 'response')
+      this.#ctx.onDone(this)
+    })
+  }
+}
+
+/** The inspection's verdict as the `verdict` label: a violation outranks a limit hit after it. */
+function verdictLabel(verdict: Verdict): ResponseVerdict {
+  if (verdict.status === 'violation') return 'violation'
+  if (verdict.reason === 'limit') return 'limit'
+  if (verdict.status === 'clean') return 'clean'
+  if (verdict.status === 'skipped' && verdict.reason === 'not-html') return 'skipped'
+  return 'error'
+}

@@ -1,0 +1,62 @@
+/** What the proxy itself answers: which responses it inspects, its error and block responses. */
+import type { ServerResponse } from 'node:http'
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
+
+/**
+ * Whether a response is inspected. The same rule as the inspector's (no Content-Type: a browser may
+ * sniff it as HTML, MIME Sniffing §7.1), decided here so that other responses skip the inspector
+ * entirely. A response to HEAD, a 1xx, 204 or 304 has no body to inspect (RFC 9110 §6.4.1).
+ */
+export function isInspected(
+  method: string | undefined,
+  status: number,
+  contentType: string | undefined,
+): boolean {
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return false
+  if (contentType === undefined || contentType.trim() === '') return true
+  return HTML_TYPES.has(contentType.split(';', 1)[0]!.trim().toLowerCase())
+}
+
+export const DEFAULT_BLOCK_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>502 Blocked</title></head>
+<body><h1>502 Blocked</h1>
+<p>This page was withheld by tagwarden: it contained markup the site does not allow, or could not be checked.</p>
+<p>Request ID: {{requestId}}</p></body></html>
+`
+
+const REASONS: Record<number, string> = {
+  400: 'bad request',
+  421: 'misdirected request: no site is configured for this host',
+  502: 'bad gateway: the upstream failed',
+  504: 'gateway timeout: the upstream did not answer in time',
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent || res.destroyed) {
+    res.destroy()
+    return
+  }
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  })
+  res.end(res.req.method === 'HEAD' ? undefined : body)
+}
+
+/** A short plain-text error: 400, 421, 502, 504. */
+export function errorResponse(res: ServerResponse, status: number, requestId?: string): void {
+  const id = requestId === undefined ? '' : ` (request ${requestId})`
+  send(res, status, 'text/plain; charset=utf-8', `${status} ${REASONS[status] ?? 'error'}${id}\n`)
+}
+
+/** The 502 block page; `{{requestId}}` in it is replaced. */
+export function blockedResponse(res: ServerResponse, page: string | undefined, requestId: string): void {
+  send(
+    res,
+    502,
+    'text/html; charset=utf-8',
+    (page ?? DEFAULT_BLOCK_PAGE).replaceAll('{{requestId}}', requestId),
+  )
+}

@@ -1,0 +1,189 @@
+/**
+ * The standalone inspecting reverse proxy: an HTTP server in front of the configured sites, each
+ * HTML response held against the site's policy on its way through, metrics on a separate port.
+ */
+import { randomUUID } from 'node:crypto'
+import { Agent as HttpAgent, createServer, type IncomingMessage, type Server } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import httpProxy from 'http-proxy'
+import pino, { type Logger } from 'pino'
+import { createMetrics, type TagwardenMetrics } from '../metrics/metrics.js'
+import { createMetricsServer } from '../metrics/server.js'
+import { Exchange } from './exchange.js'
+import { upstreamRequestHeaders } from './headers.js'
+import { addressUrl } from './listen.js'
+import { resolveProxyOptions, type ProxyOptions, type ResolvedSite } from './options.js'
+import { errorResponse } from './responses.js'
+import { documentUrl, requestTarget } from './routing.js'
+
+export interface ProxyAddresses {
+  /** `http://HOST:PORT` the proxy listens on (the bound port when 0 was asked for). */
+  url: string
+  /** `http://HOST:PORT` of GET /metrics and /healthz; undefined without a metrics listener. */
+  metricsUrl: string | undefined
+}
+
+export interface TagwardenProxy {
+  /** The proxy's HTTP server (not yet listening until `listen()`). */
+  readonly server: Server
+  /** The metrics server, or undefined with `metricsListen: false`. */
+  readonly metricsServer: Server | undefined
+  readonly metrics: TagwardenMetrics
+  readonly logger: Logger
+  /** Requests being answered right now. */
+  readonly inFlight: number
+  /** Start both listeners. */
+  listen(): Promise<ProxyAddresses>
+  /**
+   * Stop accepting, let in-flight responses finish within `timeouts.shutdown`, cut what is left, then
+   * release everything. Safe to call twice.
+   */
+  close(): Promise<void>
+}
+
+/** The default logger: one JSON line per event on stdout, written synchronously so none is lost on exit. */
+export function createLogger(level = 'info'): Logger {
+  return pino({ level }, pino.destination({ dest: 1, sync: true }))
+}
+
+/** Create the proxy (validating its options: a ConfigError names a bad field). Call `listen()` to start it. */
+export function createProxy(options: ProxyOptions): TagwardenProxy {
+  const config = resolveProxyOptions(options)
+  const logger = options.logger ?? createLogger(options.logLevel)
+  const metrics = createMetrics({ registry: options.registry, sites: config.sites.map((s) => s.name) })
+  // Keep-alive agents, one per upstream: a new TCP connection per request would double the latency of
+  // small pages. Node's agent honours the upstream's `Keep-Alive: timeout` hint when reusing a socket.
+  const agents = new Map<ResolvedSite, HttpAgent>(
+    config.sites.map((site) => [
+      site,
+      site.target.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true }),
+    ]),
+  )
+  const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, xfwd: false, changeOrigin: false })
+  const exchanges = new WeakMap<IncomingMessage, Exchange>()
+  proxy.on('proxyReq', (proxyReq, req) => exchanges.get(req)?.attach(proxyReq))
+  proxy.on('proxyRes', (proxyRes, req) => exchanges.get(req)?.respond(proxyRes))
+
+  const active = new Set<Exchange>()
+  let closing: Promise<void> | undefined
+  let drained: (() => void) | undefined
+
+  const server = createServer({
+    requestTimeout: config.timeouts.request,
+    headersTimeout: config.timeouts.request,
+    keepAliveTimeout: config.timeouts.keepAlive,
+    // How often Node checks requestTimeout (default 30 s): often enough for the configured value.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.timeouts.request / 4))),
+  })
+  server.on('request', (req, res) => {
+    if (closing) res.setHeader('connection', 'close')
+    const target = requestTarget(req)
+    if (target === 400) return errorResponse(res, 400)
+    const site = config.hosts.match(target.hostname)
+    // RFC 9110 §15.5.20: 421 is the answer of a server not configured for the request's authority.
+    if (site === undefined) return errorResponse(res, 421)
+    const url = documentUrl(req, target, config.trustProxy)
+    if (url === undefined) return errorResponse(res, 400)
+    const requestId = randomUUID()
+    const exchange = new Exchange(req, res, {
+      site,
+      url,
+      path: target.path,
+      requestId,
+      log: logger.child({ reqId: requestId, site: site.name, method: req.method, path: url.pathname }),
+      metrics,
+      blockPage: config.blockPage,
+      onDone: (done) => {
+        active.delete(done)
+        exchanges.delete(req)
+        if (active.size === 0) drained?.()
+      },
+    })
+    active.add(exchange)
+    exchanges.set(req, exchange)
+    req.headers = upstreamRequestHeaders(req, config.trustProxy)
+    req.url = target.path
+    proxy.web(req, res, { target: site.target, agent: agents.get(site) }, (error) =>
+      exchange.upstreamError(error),
+    )
+  })
+  const metricsServer =
+    config.metricsListen === false
+      ? undefined
+      : createMetricsServer(
+          {
+            metrics: () => metrics.registry.metrics(),
+            contentType: metrics.registry.contentType,
+            healthy: () => closing === undefined,
+          },
+          (error) => logger.error({ err: error }, 'metrics collection failed'),
+        )
+
+  async function close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+    server.closeIdleConnections()
+    for (const exchange of active) exchange.lastOnConnection(() => server.closeIdleConnections())
+    if (active.size > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await new Promise<void>((resolve) => {
+        drained = resolve
+        timer = setTimeout(resolve, config.timeouts.shutdown)
+      })
+      clearTimeout(timer)
+    }
+    if (active.size > 0) {
+      logger.warn(
+        { inFlight: active.size },
+        'shutdown grace period over: cutting the responses still in flight',
+      )
+      for (const exchange of active) exchange.abort()
+    }
+    server.closeAllConnections()
+    await stopped
+    if (metricsServer?.listening) {
+      await new Promise<void>((resolve) => {
+        metricsServer.close(() => resolve())
+        metricsServer.closeAllConnections()
+      })
+    }
+    for (const agent of agents.values()) agent.destroy()
+    proxy.close()
+  }
+
+  return {
+    server,
+    metricsServer,
+    metrics,
+    logger,
+    get inFlight() {
+      return active.size
+    },
+    async listen() {
+      const url = await listenOn(server, config.listen.host, config.listen.port)
+      const metricsUrl =
+        metricsServer && config.metricsListen
+          ? await listenOn(metricsServer, config.metricsListen.host, config.metricsListen.port)
+          : undefined
+      return { url, metricsUrl }
+    },
+    close() {
+      closing ??= close()
+      return closing
+    },
+  }
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      const address = server.address() as AddressInfo
+      resolve(addressUrl(address.address, address.port))
+    })
+  })
+}
