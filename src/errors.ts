@@ -115,3 +115,43 @@ export class UsageError extends TagwardenError {
     super(message)
   }
 }
+
+/** A proxy configuration (file, flags or object) is malformed: names the file, the field and what was expected. */
+export class ConfigError extends TagwardenError {
+  override readonly code = 'TW_ERR_CONFIG'
+  override name = 'ConfigError'
+  readonly file: string | undefined
+  readonly field: string | undefined
+  constructor(
+    message = 'invalid proxy configuration',
+    details: { file?: string; field?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.file = details.file
+    this.field = details.field
+  }
+}
+
+/** How an upstream exchange failed; the `kind` label of `tagwarden_upstream_errors_total`. */
+export const UPSTREAM_ERROR_KINDS = [
+  'refused',
+  'reset',
+  'timeout',
+  'dns',
+  'tls',
+  'protocol',
+  'other',
+] as const
+export type UpstreamErrorKind = (typeof UPSTREAM_ERROR_KINDS)[number]
+
+/** The upstream could not be reached, failed, or was too slow: the client gets a 502/504 or a cut. */
+export class UpstreamError extends TagwardenError {
+  override readonly code = 'TW_ERR_UPSTREAM'
+  override name = 'UpstreamError'
+  readonly kind: UpstreamErrorKind
+  constructor(message = 'the upstream failed', kind: UpstreamErrorKind = 'other', options?: ErrorOptions) {
+    super(message, options)
+    this.kind = kind
+  }
+}

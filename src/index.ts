@@ -48,7 +48,25 @@ export { DEFAULT_TIMEOUTS } from './proxy/options.js'
 export type { ProxyOptions, ProxySiteOptions, ProxyTimeouts } from './proxy/options.js'
 export { loadProxyConfig } from './proxy/config-file.js'
 export type { LoadProxyConfigOptions, ProxyConfig } from './proxy/config-file.js'
-export { ConfigError, UpstreamError, UPSTREAM_ERROR_KINDS } from './proxy/errors.js'
-export type { UpstreamErrorKind } from './proxy/errors.js'
+export { ConfigError, UpstreamError, UPSTREAM_ERROR_KINDS } from './errors.js'
+export type { UpstreamErrorKind } from './errors.js'
 export { createMetrics, RESPONSE_VERDICTS, VIOLATION_ACTIONS } from './metrics/metrics.js'
 export type { MetricsOptions, ResponseVerdict, TagwardenMetrics } from './metrics/metrics.js'
+
+// Embedding: tagwarden inside a Node server.
+export { wrapHandler } from './embed/node-http.js'
+export type { WrappedHandler } from './embed/node-http.js'
+export { middleware } from './embed/connect.js'
+export type { TagwardenMiddleware } from './embed/connect.js'
+export { fastifyTagwarden } from './embed/fastify.js'
+export type {
+  FastifyInstanceLike,
+  FastifyReplyLike,
+  FastifyRequestLike,
+  FastifyTagwardenOptions,
+} from './embed/fastify.js'
+export { attachInspector } from './embed/http-proxy.js'
+export type { AttachedInspector, HttpProxyLike } from './embed/http-proxy.js'
+export { inspectResponse } from './embed/fetch.js'
+export type { InspectResponseOptions } from './embed/fetch.js'
+export type { EmbedOptions, PolicySource } from './embed/options.js'

@@ -14,6 +14,8 @@ const table: [new () => errors.TagwardenError, string, string][] = [
   [errors.AbortedError, 'TW_ERR_ABORTED', 'AbortedError'],
   [errors.IoError, 'TW_ERR_IO', 'IoError'],
   [errors.UsageError, 'TW_ERR_USAGE', 'UsageError'],
+  [errors.ConfigError, 'TW_ERR_CONFIG', 'ConfigError'],
+  [errors.UpstreamError, 'TW_ERR_UPSTREAM', 'UpstreamError'],
 ]
 
 for (const [ErrorClass, code, name] of table) {

@@ -1,22 +1,6 @@
 import t from 'tap'
-import { ConfigError, TagwardenError, UpstreamError } from '../src/index.js'
+import { ConfigError, UpstreamError } from '../src/index.js'
 import { upstreamError } from '../src/proxy/errors.js'
-
-// The proxy's error classes, as test/errors.test.ts checks the core's.
-const table: [new () => TagwardenError, string, string][] = [
-  [ConfigError, 'TW_ERR_CONFIG', 'ConfigError'],
-  [UpstreamError, 'TW_ERR_UPSTREAM', 'UpstreamError'],
-]
-
-for (const [ErrorClass, code, name] of table) {
-  t.test(name, async (t) => {
-    const err = new ErrorClass()
-    t.ok(err instanceof TagwardenError)
-    t.equal(err.code, code)
-    t.equal(err.name, name)
-    t.ok(err.message.length > 0)
-  })
-}
 
 t.test('details are kept', async (t) => {
   const c = new ConfigError('bad', { file: 'proxy.yaml', field: 'sites[0].target' })

@@ -4,7 +4,7 @@
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { CHECKED_DIRECTIVES } from '../policy/types.js'
-import { UPSTREAM_ERROR_KINDS } from '../proxy/errors.js'
+import { UPSTREAM_ERROR_KINDS } from '../errors.js'
 
 /** The `verdict` label of `tagwarden_responses_total`. */
 export const RESPONSE_VERDICTS = ['clean', 'violation', 'skipped', 'error', 'limit'] as const

@@ -11,7 +11,7 @@ import type { InspectorLimits } from '../inspect/options.js'
 import { loadPolicy, parsePolicy } from '../policy/load.js'
 import type { Action, Policy } from '../policy/types.js'
 import { validateConfigShape } from './config-schema.js'
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 import { resolveProxyOptions, type ProxyOptions, type ProxyTimeouts } from './options.js'
 
 /** A configuration file's contents once loaded: ProxyOptions plus what only the CLI acts on. */

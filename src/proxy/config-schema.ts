@@ -4,7 +4,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import schema from '../../schema/config.schema.json' with { type: 'json' }
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 
 let validator: ValidateFunction | undefined
 

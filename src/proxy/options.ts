@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { resolveOptions, type InspectorLimits } from '../inspect/options.js'
 import type { Action, Policy } from '../policy/types.js'
-import { ConfigError } from './errors.js'
+import { ConfigError } from '../errors.js'
 import { parseListen, type ListenAddress } from './listen.js'
 import { HostTable } from './routing.js'
 
