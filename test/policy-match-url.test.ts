@@ -313,6 +313,23 @@ t.test('paths (§6.7.2.11)', async (t) => {
   ])
 })
 
+t.test('a learned policy: thousands of exact paths on one host, prefixes beside them', async (t) => {
+  const paths = Array.from({ length: 2000 }, (_, i) => `https://a.example/img/${i}.png`)
+  const csp = `img-src ${paths.join(' ')} https://a.example/static/ https://a.example/a%2Fb`
+  table(t, csp, 'img-src', [
+    ['https://a.example/img/0.png', true],
+    ['https://a.example/img/1999.png?v=2', true],
+    ['https://a.example/img/%31%39%39%39.png', true],
+    ['http://a.example/img/7.png', false],
+    ['https://b.example/img/7.png', false],
+    ['https://a.example/img/2000.png', false],
+    ['https://a.example/img/7.png/', false],
+    ['https://a.example/static/any/thing.css', true],
+    ['https://a.example/a%2fb', true],
+    ['https://a.example/a/b', false],
+  ])
+})
+
 t.test('look-alike URLs are not allowed', async (t) => {
   table(t, 'script-src https://allowed.example', 'script-src-elem', [
     ['https://allowed.example/a.js', true],

@@ -11,7 +11,7 @@ import { effectiveDirectiveForInline, fallbackList } from './directives.js'
 import { digestBase64, type HashAlgorithm } from './hash.js'
 import { parseSourceExpression, type SourceExpression } from './source-expression.js'
 import type { CheckedDirective, DirectiveSet, InlineType, Reference, SourceList } from './types.js'
-import { urlMatchesExpression } from './url-match.js'
+import { exactPathKey, urlMatchesExpression } from './url-match.js'
 
 /** A source list parsed once; expressions that do not parse match nothing, as browsers ignore them. */
 interface CompiledList {
@@ -20,7 +20,7 @@ interface CompiledList {
    * (§6.7.2.9 step 4 compares the hosts ASCII case-insensitively), so a learned policy of thousands
    * of URLs costs one look-up, not a scan.
    */
-  readonly byHost: ReadonlyMap<string, readonly SourceExpression[]>
+  readonly byHost: ReadonlyMap<string, HostSources>
   /** Every other expression that can match a URL: `*`, schemes, wildcard hosts, 'self'. */
   readonly anyHost: readonly SourceExpression[]
   readonly unsafeInline: boolean
@@ -28,6 +28,16 @@ interface CompiledList {
   readonly strictDynamic: boolean
   readonly hasHashOrNonce: boolean
   readonly hashes: ReadonlyMap<HashAlgorithm, ReadonlySet<string>>
+}
+
+/**
+ * One host's sources. A learned policy lists every URL of a host as an exact path, so those are
+ * indexed too, by exactPathKey: an exact path-part matches only a path with the same key
+ * (§6.7.2.11 steps 3-8). Prefix paths (ending in "/") and path-less sources stay in a list.
+ */
+interface HostSources {
+  readonly byPath: ReadonlyMap<string, readonly SourceExpression[]>
+  readonly others: readonly SourceExpression[]
 }
 
 /** Source lists are immutable (the loader freezes them), so a compiled form is cached per object. */
@@ -57,9 +67,12 @@ export function allows(set: DirectiveSet, ref: Reference, self: URL): boolean {
     return true
   }
   const matches = (expression: SourceExpression) => urlMatchesExpression(ref.url, expression, self)
+  if (compiled.anyHost.some(matches)) return true
+  const host = compiled.byHost.get(ref.url.hostname.toLowerCase())
+  if (host === undefined) return false
   return (
-    compiled.anyHost.some(matches) ||
-    (compiled.byHost.get(ref.url.hostname.toLowerCase())?.some(matches) ?? false)
+    host.others.some(matches) ||
+    (host.byPath.size > 0 && (host.byPath.get(exactPathKey(ref.url.pathname))?.some(matches) ?? false))
   )
 }
 
@@ -136,13 +149,19 @@ function compile(list: SourceList): CompiledList {
     if (!values) hashes.set(e.algorithm, (values = new Set()))
     values.add(e.value)
   }
-  const byHost = new Map<string, SourceExpression[]>()
+  const byHost = new Map<string, { byPath: Map<string, SourceExpression[]>; others: SourceExpression[] }>()
   const anyHost: SourceExpression[] = []
   for (const e of expressions) {
     if (e.kind === 'host' && !e.host.startsWith('*')) {
-      let list = byHost.get(e.host)
-      if (!list) byHost.set(e.host, (list = []))
-      list.push(e)
+      let host = byHost.get(e.host)
+      if (!host) byHost.set(e.host, (host = { byPath: new Map(), others: [] }))
+      if (e.path === '' || e.path.endsWith('/')) host.others.push(e)
+      else {
+        const key = exactPathKey(e.path)
+        const list = host.byPath.get(key)
+        if (list) list.push(e)
+        else host.byPath.set(key, [e])
+      }
     } else if (e.kind === 'star' || e.kind === 'scheme' || e.kind === 'host' || e.kind === 'keyword') {
       anyHost.push(e)
     }

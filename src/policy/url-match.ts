@@ -168,3 +168,16 @@ function selfMatches(url: URL, scheme: string, self: URL): boolean {
     (selfScheme === 'http' && (scheme === 'http' || scheme === 'ws'))
   )
 }
+
+/**
+ * A key equal for two paths exactly when one, as an exact path-part (not ending in "/"), matches the
+ * other (§6.7.2.11 steps 3-8): segments percent-decoded as pathPartMatch decodes them, then "%" and
+ * "/" escaped again so that a decoded "%2F" cannot pass for a separator.
+ */
+export function exactPathKey(path: string): string {
+  if (!path.includes('%')) return path
+  return path
+    .split('/')
+    .map((segment) => percentDecode(segment).replace(/%/g, '%25').replace(/\//g, '%2F'))
+    .join('/')
+}

@@ -1,0 +1,133 @@
+/**
+ * The benchmark suite (issue 4): `npm run bench [-- --quick] [-- --only KEY,…] [-- --results DIR]`.
+ * Prints markdown tables on stdout, progress on stderr, and writes the same figures as JSON to
+ * bench/results/. See bench/README.md.
+ */
+import { availableParallelism, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { contenders } from './contenders.js'
+import { CHUNK_SIZE, learnFrom, loadCorpus } from './corpus.js'
+import { measureMemory } from './memory.js'
+import { formatBytes, formatMbps, machine, machineLine, table, writeResults } from './report.js'
+import { measureThroughput } from './throughput.js'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    /** Contender keys and/or section names (inspector, memory) to run; default all. */
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    /** Size of the large generated document, in MiB (default 1024; 16 with --quick). */
+    'memory-mib': { type: 'string' },
+    results: { type: 'string', default: join(import.meta.dirname, 'results') },
+  },
+})
+
+const quick = args.quick
+const only = args.only?.split(',') ?? null
+const wanted = (...keys: string[]) => only === null || keys.some((k) => only.includes(k))
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`)
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const CONFIG = quick
+  ? { every: 20, runs: 3, warmups: 1, large: 16 * MiB }
+  : { every: 1, runs: 5, warmups: 1, large: 1024 * MiB }
+const runs = args.runs === undefined ? CONFIG.runs : Number(args.runs)
+const large = args['memory-mib'] === undefined ? CONFIG.large : Number(args['memory-mib']) * MiB
+
+/** A part of the suite: its table and its JSON. The proxy parts (issue 3) slot in as more of these. */
+interface Section {
+  title: string
+  markdown: string
+  json: object
+}
+
+async function inspectorSection(): Promise<Section | null> {
+  const pages = loadCorpus(CONFIG.every)
+  const bytes = pages.reduce((n, p) => n + p.bytes.length, 0)
+  const needsPolicy = wanted('inspector', 'tagwarden-report', 'tagwarden-block')
+  if (needsPolicy) progress(`learning a policy from ${pages.length} pages`)
+  // Learned from every page's findings together, so nothing on any page is blocked.
+  const policy = needsPolicy ? await learnFrom(pages.map((p) => p.chunks)) : null
+  const chosen = contenders(policy).filter((c) => wanted('inspector', c.key))
+  if (chosen.length === 0) return null
+  const results = await measureThroughput(chosen, pages, runs, CONFIG.warmups, (run) =>
+    progress(`inspector: run ${run + 1}/${CONFIG.warmups + runs}${run < CONFIG.warmups ? ' (warm-up)' : ''}`),
+  )
+  const baseline = results[0]!
+  const title =
+    `Inspector throughput: ${pages.length} pages of htmlparser-benchmark (${(bytes / 1e6).toFixed(1)} MB), ` +
+    `${CHUNK_SIZE / KiB} KiB chunks, median of ${runs} runs, contenders interleaved`
+  const markdown = table(
+    ['what', 'MB/s', 'min–max', `× ${baseline.name}`],
+    'lrrr',
+    results.map((r) => [
+      r.name,
+      formatMbps(r.mbps.median),
+      `${formatMbps(r.mbps.min)}–${formatMbps(r.mbps.max)}`,
+      `${r.ratio.toFixed(2)}×`,
+    ]),
+  )
+  const json = {
+    corpus: { pages: pages.length, bytes, chunkSize: CHUNK_SIZE },
+    runs,
+    warmups: CONFIG.warmups,
+  }
+  return { title, markdown, json: { ...json, results } }
+}
+
+async function memorySection(): Promise<Section | null> {
+  if (!wanted('memory')) return null
+  const sizes = [100 * KiB, large]
+  const jobs = sizes.flatMap((bytes) => (['report', 'block'] as const).map((action) => ({ action, bytes })))
+  // The two large streams are what makes the suite long; RSS does not depend on what else runs.
+  const parallel = Math.min(2, availableParallelism())
+  progress(`memory: ${jobs.length} child processes, ${parallel} at a time`)
+  const samples = await measureMemory(jobs, parallel, (s) =>
+    progress(`memory: ${s.action} ${formatBytes(s.bytes)} done in ${s.seconds.toFixed(0)} s`),
+  )
+  const title =
+    `Memory: generated HTML streamed through the inspector (${CHUNK_SIZE / KiB} KiB chunks, backpressure), ` +
+    `one child process each, ${parallel} at a time; MB/s of the small document is mostly JIT warm-up`
+  const markdown = table(
+    ['mode', 'document', 'peak RSS', 'RSS before streaming', 'MB/s'],
+    'llrrr',
+    samples.map((s, i) => [
+      `tagwarden ${s.action}`,
+      formatBytes(jobs[i]!.bytes),
+      formatBytes(s.peakRss),
+      formatBytes(s.baselineRss),
+      formatMbps(s.bytes / 1e6 / s.seconds),
+    ]),
+  )
+  return { title, markdown, json: { results: samples } }
+}
+
+try {
+  const m = machine()
+  if (m.load.start > m.cores / 2) {
+    progress(
+      `warning: load average ${m.load.start.toFixed(1)} on ${m.cores} cores: other work skews the figures`,
+    )
+  }
+  const sections: Record<string, Section> = {}
+  for (const [key, section] of [
+    ['inspector', inspectorSection],
+    ['memory', memorySection],
+  ] as const) {
+    const result = await section()
+    if (result !== null) sections[key] = result
+  }
+  m.load.end = loadavg()[0]!
+  const out = [`# tagwarden benchmarks${quick ? ' (--quick)' : ''}`, '', machineLine(m)]
+  for (const s of Object.values(sections)) out.push('', `## ${s.title}`, '', s.markdown)
+  process.stdout.write(`${out.join('\n')}\n`)
+  const json = Object.fromEntries(Object.entries(sections).map(([k, s]) => [k, s.json]))
+  progress(`results written to ${writeResults(args.results, m, quick, json)}`)
+} catch (error) {
+  // Loud: a benchmark that measured the wrong thing (a blocked page, a failed child) has no figures.
+  process.stderr.write(`bench: FAILED: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+}
