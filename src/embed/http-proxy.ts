@@ -1,0 +1,160 @@
+/**
+ * `attachInspector(proxy, options)`: for an http-proxy server of your own, the response path of
+ * `tagwarden proxy` — the upstream's status line and headers as sent (hop-by-hop ones aside, no Date
+ * added), an HTML body through the gate, the head held until its first released byte, the 502 block
+ * page before it and a cut after it, counted with the proxy's metrics.
+ */
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { pipeline, Writable } from 'node:stream'
+import { AbortedError, InvalidOptionError } from '../errors.js'
+import type { Policy } from '../policy/types.js'
+import { upstreamError } from '../proxy/errors.js'
+import { endToEndResponseHeaders } from '../proxy/headers.js'
+import { blockedResponse, errorResponse, isInspected } from '../proxy/responses.js'
+import { documentUrl } from './document-url.js'
+import { countResponse, isRefusal, startInspection } from './inspection.js'
+import { policyUnavailable } from './node-http.js'
+import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
+
+type ProxyResListener = (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * The parts of an http-proxy server (`httpProxy.createProxyServer(…)`) attachInspector uses; its types
+ * are not imported, so that tagwarden's declarations do not depend on @types/http-proxy.
+ */
+export interface HttpProxyLike {
+  on(event: 'proxyRes', listener: ProxyResListener): unknown
+  // @types/http-proxy declares removeListener for `() => void` listeners only.
+  removeListener(event: 'proxyRes', listener: (...args: never[]) => void): unknown
+  options?: { selfHandleResponse?: boolean }
+}
+
+export interface AttachedInspector {
+  /** Settles once the policy is read (at once unless it is a file). */
+  readonly ready: Promise<void>
+  /** Remove the `proxyRes` listener: later responses are no longer answered by tagwarden. */
+  detach(): void
+}
+
+/**
+ * Install tagwarden's `proxyRes` handling on an http-proxy server created with
+ * `{ selfHandleResponse: true }` (http-proxy then leaves the response to its listeners; other
+ * listeners must not write it). Errors before the upstream's response (refused, timeout) remain the
+ * proxy's own `error` event or `web()` callback; a failure mid-body is counted in
+ * `tagwarden_upstream_errors_total` and cuts the response (or is a 502 when nothing was sent).
+ */
+export function attachInspector(
+  proxy: HttpProxyLike,
+  options: EmbedOptions<IncomingMessage>,
+): AttachedInspector {
+  if (proxy === null || typeof proxy !== 'object' || typeof proxy.on !== 'function') {
+    throw new InvalidOptionError('attachInspector: proxy must be an http-proxy server')
+  }
+  if (proxy.options?.selfHandleResponse !== true) {
+    throw new InvalidOptionError(
+      'attachInspector: create the proxy with { selfHandleResponse: true }, or it sends responses itself',
+    )
+  }
+  const embedding = resolveEmbedOptions(options, 'attachInspector')
+  const listener: ProxyResListener = (proxyRes, req, res) => {
+    if (embedding.policy !== undefined) return respond(embedding, embedding.policy, proxyRes, req, res)
+    embedding.loaded.then(
+      (policy) => respond(embedding, policy, proxyRes, req, res),
+      () => {
+        proxyRes.destroy()
+        policyUnavailable(res)
+      },
+    )
+  }
+  proxy.on('proxyRes', listener)
+  return { ready: embedding.ready, detach: () => void proxy.removeListener('proxyRes', listener) }
+}
+
+function respond(
+  embedding: Embedding<IncomingMessage>,
+  policy: Policy,
+  proxyRes: IncomingMessage,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  if (res.destroyed || res.writableEnded) {
+    // The client left before the upstream answered.
+    proxyRes.destroy()
+    return countResponse(embedding, 'error')
+  }
+  const status = proxyRes.statusCode ?? 502
+  res.sendDate = false
+  const head = (): void => {
+    if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, endToEndResponseHeaders(proxyRes))
+  }
+  const inspector = isInspected(req.method, status, proxyRes.headers['content-type'])
+    ? startInspection(embedding, policy, req, documentUrl(req, embedding.trustProxy), proxyRes.headers)
+    : undefined
+  if (inspector === undefined) countResponse(embedding, 'skipped')
+  // Headers wait for the first released byte only when the gate can still refuse the response.
+  if (inspector === undefined || !gateCanRefuse(embedding.settings, policy)) {
+    head()
+    res.flushHeaders()
+  }
+  let clientGone = false
+  const sink = new ClientSink(res, head)
+  const onClose = (): void => {
+    if (res.writableFinished) return
+    clientGone = true
+    sink.destroy(new AbortedError('the client closed the connection before the response ended'))
+  }
+  res.once('close', onClose)
+  const stages = inspector === undefined ? [proxyRes, sink] : [proxyRes, inspector, sink]
+  pipeline(stages, (error) => {
+    res.removeListener('close', onClose)
+    if (!error || clientGone) return
+    if (isRefusal(error)) {
+      if (res.headersSent) res.destroy()
+      else blockedResponse(res, embedding.blockPage, randomUUID())
+      return
+    }
+    const failure = upstreamError(error)
+    embedding.metrics?.upstreamErrors.inc({ site: embedding.site, kind: failure.kind })
+    if (res.headersSent) res.destroy()
+    else errorResponse(res, 502)
+  })
+}
+
+/** Writes released bytes to the client: the head first, then each chunk, honouring backpressure. */
+class ClientSink extends Writable {
+  readonly #res: ServerResponse
+  readonly #head: () => void
+  #waiting: (() => void) | undefined
+
+  constructor(res: ServerResponse, head: () => void) {
+    super()
+    this.#res = res
+    this.#head = head
+  }
+
+  readonly #drained = (): void => {
+    const callback = this.#waiting
+    this.#waiting = undefined
+    callback?.()
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.#head()
+    if (this.#res.write(chunk)) return callback()
+    this.#waiting = callback
+    this.#res.once('drain', this.#drained)
+  }
+
+  override _final(callback: () => void): void {
+    this.#head()
+    this.#res.end()
+    callback()
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#res.removeListener('drain', this.#drained)
+    this.#waiting = undefined
+    callback(error)
+  }
+}

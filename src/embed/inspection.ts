@@ -1,0 +1,94 @@
+/**
+ * What every face does per response: start the proxy's timed inspector with the face's settings,
+ * count the response and its violations once, tell the caller, and build the block page.
+ */
+import type { Readable } from 'node:stream'
+import { AbortedError, TagwardenError } from '../errors.js'
+import type { HeadersInput } from '../inspect/options.js'
+import type { ResponseVerdict } from '../metrics/metrics.js'
+import type { Policy } from '../policy/types.js'
+import { DEFAULT_BLOCK_PAGE } from '../proxy/responses.js'
+import { TimedInspector } from '../proxy/timed-inspector.js'
+import { verdictLabel } from './metrics.js'
+import { withoutUndefined, type Embedding } from './options.js'
+
+/** Codes with which the gate refuses a response (the proxy's INSPECTOR_CODES): a block page or a cut. */
+const REFUSALS = new Set([
+  'TW_ERR_BLOCKED',
+  'TW_ERR_LIMIT',
+  'TW_ERR_CONTENT_DECODING',
+  'TW_ERR_UNSUPPORTED_ENCODING',
+])
+
+export function isRefusal(error: unknown): error is TagwardenError {
+  return error instanceof TagwardenError && REFUSALS.has(error.code)
+}
+
+/**
+ * The inspector for one response. Its verdict settles exactly once — inspected to the end, refused,
+ * or destroyed — and that is when the response is counted.
+ */
+export function startInspection<Req>(
+  embedding: Embedding<Req>,
+  policy: Policy,
+  req: Req,
+  url: URL,
+  headers: HeadersInput,
+): TimedInspector {
+  const inspector = new TimedInspector({ policy, url, headers, ...withoutUndefined(embedding.settings) })
+  const { metrics, site, onViolation } = embedding
+  const action = (embedding.settings.action ?? policy.action) === 'block' ? 'blocked' : 'reported'
+  inspector.on('violation', (violation) => {
+    metrics?.violations.inc({ site, directive: violation.directive, action })
+    if (onViolation === undefined) return
+    try {
+      onViolation(violation, req)
+    } catch (error) {
+      // The caller's bug must not decide the response: it would be thrown into the inspector.
+      process.emitWarning(`tagwarden: onViolation threw: ${(error as Error)?.message ?? String(error)}`, {
+        type: 'TagwardenWarning',
+        code: 'TW_WARN_ON_VIOLATION',
+      })
+    }
+  })
+  void inspector.verdict.then((verdict) => {
+    if (metrics === undefined) return
+    metrics.responses.inc({ site, verdict: verdictLabel(verdict) })
+    metrics.inspectedBytes.inc({ site }, verdict.bytes)
+    metrics.inspectionSeconds.observe({ site }, inspector.seconds)
+  })
+  return inspector
+}
+
+/** Count a response that was not inspected (`skipped`), or an exchange that ended before one (`error`). */
+export function countResponse<Req>(embedding: Embedding<Req>, verdict: ResponseVerdict): void {
+  embedding.metrics?.responses.inc({ site: embedding.site, verdict })
+}
+
+/** The 502 page's HTML. */
+export function blockPageHtml<Req>(embedding: Embedding<Req>, requestId: string): string {
+  return (embedding.blockPage ?? DEFAULT_BLOCK_PAGE).replaceAll('{{requestId}}', requestId)
+}
+
+/**
+ * Resolves once the stream has a first chunk to give (or has ended), without reading it; rejects with
+ * the error that destroys it first. The stream stays readable by whoever takes it next.
+ */
+export function firstRelease(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error | null) => {
+      stream.off('readable', onReadable)
+      stream.off('error', onError)
+      stream.off('close', onClose)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onReadable = () => settle()
+    const onError = (error: Error) => settle(error)
+    const onClose = () =>
+      settle(stream.errored ?? new AbortedError('the inspector was destroyed before its first byte'))
+    stream.on('readable', onReadable)
+    stream.on('error', onError)
+    stream.on('close', onClose)
+  })
+}
