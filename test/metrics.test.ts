@@ -99,3 +99,17 @@ t.test('the metrics listener serves GET /metrics and GET /healthz, nothing else'
   healthy = false
   t.equal((await fetchRaw(port, 'GET', '/healthz')).status, 503, 'shutting down: out of the load balancer')
 })
+
+t.test('a second createMetrics on the same registry shares the set already there', async (t) => {
+  const registry = new Registry()
+  const first = createMetrics({ registry, sites: ['a'] })
+  const second = createMetrics({ registry, sites: ['b'] })
+  t.equal(second.responses, first.responses, 'the same counter, not a clash')
+  const text = await registry.metrics()
+  t.match(text, /tagwarden_responses_total\{site="a",verdict="clean"\} 0/)
+  t.match(
+    text,
+    /tagwarden_responses_total\{site="b",verdict="clean"\} 0/,
+    'the second set of sites is zeroed too',
+  )
+})

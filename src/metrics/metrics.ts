@@ -4,7 +4,8 @@
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { CHECKED_DIRECTIVES } from '../policy/types.js'
-import { UPSTREAM_ERROR_KINDS } from '../errors.js'
+import { InvalidOptionError, UPSTREAM_ERROR_KINDS } from '../errors.js'
+import type { Verdict } from '../inspect/verdict.js'
 
 /** The `verdict` label of `tagwarden_responses_total`. */
 export const RESPONSE_VERDICTS = ['clean', 'violation', 'skipped', 'error', 'limit'] as const
@@ -41,6 +42,13 @@ export interface TagwardenMetrics {
 /** Create the metric set in a registry (`registers: [registry]` on each: never the global one by accident). */
 export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
   const registry = options.registry ?? new Registry()
+  // The registry holds the set already (an embedding face, another proxy): share it, since
+  // prom-client refuses a second metric of the same name.
+  const existing = registeredIn(registry)
+  if (existing !== undefined) {
+    for (const site of options.sites ?? []) zeroSite(existing, site)
+    return existing
+  }
   const registers = [registry]
   if (options.defaultMetrics ?? options.registry === undefined) collectDefaultMetrics({ register: registry })
   const metrics: TagwardenMetrics = {
@@ -77,12 +85,40 @@ export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
       registers,
     }),
   }
-  for (const site of options.sites ?? []) initialise(metrics, site)
+  for (const site of options.sites ?? []) zeroSite(metrics, site)
   return metrics
 }
 
+/** The set already registered in `registry`, if it is there. */
+function registeredIn(registry: Registry): TagwardenMetrics | undefined {
+  const get = <T>(name: string) => {
+    const metric = registry.getSingleMetric(name)
+    if (metric === undefined)
+      throw new InvalidOptionError(`the registry holds some tagwarden metrics but not ${name}`)
+    return metric as T
+  }
+  if (registry.getSingleMetric('tagwarden_responses_total') === undefined) return undefined
+  return {
+    registry,
+    responses: get('tagwarden_responses_total'),
+    violations: get('tagwarden_violations_total'),
+    inspectedBytes: get('tagwarden_inspected_bytes_total'),
+    inspectionSeconds: get('tagwarden_inspection_seconds'),
+    upstreamErrors: get('tagwarden_upstream_errors_total'),
+  }
+}
+
+/** The inspection's verdict as the `verdict` label: a violation outranks a limit hit after it. */
+export function verdictLabel(verdict: Verdict): ResponseVerdict {
+  if (verdict.status === 'violation') return 'violation'
+  if (verdict.reason === 'limit') return 'limit'
+  if (verdict.status === 'clean') return 'clean'
+  if (verdict.status === 'skipped' && verdict.reason === 'not-html') return 'skipped'
+  return 'error'
+}
+
 /** Every series of a site at 0: alerts on `increase(...) > 0` then fire on the first event, not the second. */
-function initialise(m: TagwardenMetrics, site: string): void {
+export function zeroSite(m: TagwardenMetrics, site: string): void {
   for (const verdict of RESPONSE_VERDICTS) m.responses.inc({ site, verdict }, 0)
   for (const directive of CHECKED_DIRECTIVES) {
     for (const action of VIOLATION_ACTIONS) m.violations.inc({ site, directive, action }, 0)

@@ -9,8 +9,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import { AbortedError, TagwardenError } from '../errors.js'
-import type { Verdict } from '../inspect/verdict.js'
-import type { ResponseVerdict, TagwardenMetrics } from '../metrics/metrics.js'
+import { verdictLabel, type ResponseVerdict, type TagwardenMetrics } from '../metrics/metrics.js'
 import { UpstreamError, upstreamError } from './errors.js'
 import { endToEndResponseHeaders } from './headers.js'
 import type { ResolvedSite } from './options.js'
@@ -268,13 +267,4 @@ export class Exchange {
       this.#ctx.onDone(this)
     })
   }
-}
-
-/** The inspection's verdict as the `verdict` label: a violation outranks a limit hit after it. */
-function verdictLabel(verdict: Verdict): ResponseVerdict {
-  if (verdict.status === 'violation') return 'violation'
-  if (verdict.reason === 'limit') return 'limit'
-  if (verdict.status === 'clean') return 'clean'
-  if (verdict.status === 'skipped' && verdict.reason === 'not-html') return 'skipped'
-  return 'error'
 }
