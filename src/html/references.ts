@@ -147,6 +147,8 @@ export function elementChecks(
   parentTagName: string | null,
 ): ElementCheck[] {
   const { tagName, namespaceURI, attrs } = element
+  // Every check reads an attribute: most elements on a page have none (the hot path skips them).
+  if (attrs.length === 0) return []
   const out: ElementCheck[] = []
   const url = (
     directive: CheckedDirective,

@@ -15,7 +15,7 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
  * Whether the response is a document to inspect. A response without a Content-Type may be sniffed as
  * HTML by the browser (MIME Sniffing §7.1), so it is inspected too.
  */
-function isInspectedType(contentType: string | undefined): boolean {
+export function isInspectedType(contentType: string | undefined): boolean {
   if (contentType === undefined || contentType.trim() === '') return true
   const essence = contentType.split(';', 1)[0]!.trim().toLowerCase()
   return HTML_TYPES.has(essence)

@@ -1,12 +1,10 @@
 /** What the proxy itself answers: which responses it inspects, its error and block responses. */
 import type { ServerResponse } from 'node:http'
-
-const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
+import { isInspectedType } from '../inspect/core.js'
 
 /**
- * Whether a response is inspected. The same rule as the inspector's (no Content-Type: a browser may
- * sniff it as HTML, MIME Sniffing §7.1), decided here so that other responses skip the inspector
- * entirely. A response to HEAD, a 1xx, 204 or 304 has no body to inspect (RFC 9110 §6.4.1).
+ * Whether a response is inspected: the inspector's content-type rule (isInspectedType), decided
+ * here so that other responses skip the inspector entirely. A response to HEAD, a 1xx, 204 or 304 has no body to inspect (RFC 9110 §6.4.1).
  */
 export function isInspected(
   method: string | undefined,
@@ -14,8 +12,7 @@ export function isInspected(
   contentType: string | undefined,
 ): boolean {
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return false
-  if (contentType === undefined || contentType.trim() === '') return true
-  return HTML_TYPES.has(contentType.split(';', 1)[0]!.trim().toLowerCase())
+  return isInspectedType(contentType)
 }
 
 export const DEFAULT_BLOCK_PAGE = `<!doctype html>
