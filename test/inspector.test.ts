@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import t from 'tap'
-import { parsePolicy } from '../src/index.js'
+import { createInspector, parsePolicy } from '../src/index.js'
 import { chunkings } from './helpers/chunks.js'
 import { runInspector } from './helpers/run.js'
 
@@ -180,4 +180,36 @@ t.test('a decompression bomb hits maxInflationRatio without inflating it all', a
   const passed = await runInspector([bomb], { policy, url, headers: h, onLimit: 'pass' })
   t.ok(passed.output.equals(bomb), 'onLimit pass: the compressed bytes go through as they are')
   t.equal(passed.verdict.status, 'skipped')
+})
+
+t.test('block: the gate opens inside a large chunk, at a point where the parser is settled', async (t) => {
+  // One 64 KiB write that ends inside a start tag: held whole if the gate looked only at write ends.
+  const page = `<!doctype html><body>${'<p>text</p>'.repeat(6000)}<img src="/p.png" alt="unfini`
+  const inspector = createInspector({ policy, url, headers })
+  const out: Buffer[] = []
+  inspector.on('data', (c: Buffer) => out.push(c))
+  await new Promise<void>((resolve) => inspector.write(Buffer.from(page), () => resolve()))
+  const released = Buffer.concat(out)
+  t.ok(released.length > 0, `${released.length} bytes released before the body ended`)
+  t.ok(released.length < page.length, 'the unfinished tag is held')
+  t.ok(released.equals(Buffer.from(page).subarray(0, released.length)), "the input's own prefix")
+  inspector.destroy()
+})
+
+t.test('block, onLimit pass: a limit mid-body lets everything through in order', async (t) => {
+  const body = gzipSync(`<!doctype html><p>${'word '.repeat(400_000)}</p>`)
+  const h = { ...headers, 'content-encoding': 'gzip' }
+  const chunks = Array.from({ length: Math.ceil(body.length / 100) }, (_, i) =>
+    body.subarray(i * 100, i * 100 + 100),
+  )
+  const run = await runInspector(chunks, {
+    policy,
+    url,
+    headers: h,
+    onLimit: 'pass',
+    limits: { maxDecodedBytes: 64 * 1024 },
+  })
+  t.equal(run.error, undefined)
+  t.equal(run.verdict.limit, 'maxDecodedBytes')
+  t.ok(run.output.equals(body), 'the compressed bytes come out as they went in')
 })

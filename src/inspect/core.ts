@@ -12,6 +12,13 @@ import { MAX_RECORDED_VIOLATIONS, truncate, type Verdict, type Violation } from 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
 
 /**
+ * In block, the largest piece of body judged before the gate looks again (bytes as received). Small
+ * enough that a 64 KiB socket read is released at its first settled point, large enough that the
+ * per-write cost of the parser and the decoders stays negligible.
+ */
+const GATE_SLICE = 4 * 1024
+
+/**
  * Whether the response is a document to inspect. A response without a Content-Type may be sniffed as
  * HTML by the browser (MIME Sniffing §7.1), so it is inspected too.
  */
@@ -107,24 +114,40 @@ export class InspectionCore {
     if (this.passing) forward(chunk)
     if (this.#undecodable !== null) this.#cannotInspect(this.#undecodable, 'decoding')
     if (!this.#inspecting) return
-    if (!this.passing) {
-      this.#held.push(chunk)
-      this.#heldBytes += chunk.length
+    if (this.passing) {
+      await this.#scan(chunk, forward)
+      return
     }
+    // Judged a slice at a time, so the gate can open at any slice boundary where the parser is
+    // settled, not only where the socket happened to cut the body: a large chunk is not held whole.
+    for (let at = 0; at < chunk.length; at += GATE_SLICE) {
+      const slice = chunk.subarray(at, at + GATE_SLICE)
+      if (!this.#inspecting) {
+        // Inspection stopped on a limit with `onLimit: 'pass'`: the rest goes through unjudged.
+        forward(slice)
+        continue
+      }
+      this.#held.push(slice)
+      this.#heldBytes += slice.length
+      await this.#scan(slice, forward)
+      if (!this.#inspecting || (this.#charset.encoding !== null && this.#scanner.settled)) {
+        this.#release(forward)
+      } else if (this.#heldBytes > this.#options.limits.maxHeldBytes) {
+        this.#limit(
+          'maxHeldBytes',
+          `more than ${this.#options.limits.maxHeldBytes} bytes held awaiting judgement`,
+        )
+        this.#release(forward)
+      }
+    }
+  }
+
+  /** Undo the content coding and the charset, and feed the parser; then act on what it found. */
+  async #scan(piece: Uint8Array, forward: Forward): Promise<void> {
     const decoded =
-      this.#content === null ? [chunk] : await this.#undoContentEncoding(this.#content.write(chunk))
-    for (const piece of decoded) this.#scanner.write(this.#charset.write(piece))
+      this.#content === null ? [piece] : await this.#undoContentEncoding(this.#content.write(piece))
+    for (const bytes of decoded) this.#scanner.write(this.#charset.write(bytes))
     this.#afterInput(forward)
-    if (!this.#inspecting || this.passing) return
-    if (this.#charset.encoding !== null && this.#scanner.settled) {
-      this.#release(forward)
-    } else if (this.#heldBytes > this.#options.limits.maxHeldBytes) {
-      this.#limit(
-        'maxHeldBytes',
-        `more than ${this.#options.limits.maxHeldBytes} bytes held awaiting judgement`,
-      )
-      this.#release(forward)
-    }
   }
 
   /** End of body: run the end-of-file steps, judge what is left, forward what is held. */
