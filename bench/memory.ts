@@ -1,32 +1,10 @@
-import { buildSync } from 'esbuild'
 import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
 import type { LearnedPolicy } from '../src/index.js'
+import { bundle, ROOT } from './bundle.js'
 import { CHUNK_SIZE, learnObject } from './corpus.js'
 import { generateHtml } from './html-gen.js'
 import type { MemorySample } from './memory-child.js'
-
-const ROOT = join(import.meta.dirname, '..')
-// Inside node_modules so the bundle's bare imports (parse5, …) resolve to the project's packages.
-const BUNDLE = join(ROOT, 'node_modules', '.cache', 'tagwarden-bench', 'memory-child.mjs')
-
-/**
- * The child runs as plain JavaScript: under `--import tsx` the loader's own thread and isolate add
- * ~50 MiB of RSS that has nothing to do with the inspector. Packages stay external, as installed.
- */
-function bundleChild(): string {
-  buildSync({
-    entryPoints: [join(import.meta.dirname, 'memory-child.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  })
-  return BUNDLE
-}
 
 export interface MemoryJob {
   action: 'report' | 'block'
@@ -68,7 +46,7 @@ export async function measureMemory(
   concurrency: number,
   onDone?: (sample: MemorySample) => void,
 ): Promise<MemorySample[]> {
-  const script = bundleChild()
+  const script = bundle('bench/memory-child.ts')
   // The generator's vocabulary is small and fixed, so its first megabyte holds every URL and inline
   // text the rest will: a policy learned from it keeps `block` clean.
   const policy = await learnObject([generateHtml(1 << 20, CHUNK_SIZE)])

@@ -9,13 +9,21 @@ import { parseArgs } from 'node:util'
 import { contenders } from './contenders.js'
 import { CHUNK_SIZE, learnFrom, loadCorpus } from './corpus.js'
 import { measureMemory } from './memory.js'
+import {
+  CONNECTIONS,
+  measureLeak,
+  measureProxyThroughput,
+  measureTtfb,
+  pickPages,
+  PROXY_NAMES,
+} from './proxy.js'
 import { formatBytes, formatMbps, machine, machineLine, table, writeResults } from './report.js'
 import { measureThroughput } from './throughput.js'
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    /** Contender keys and/or section names (inspector, memory) to run; default all. */
+    /** Contender keys and/or section names (inspector, memory, proxy, ttfb, proxy-memory); default all. */
     only: { type: 'string' },
     runs: { type: 'string' },
     /** Size of the large generated document, in MiB (default 1024; 16 with --quick). */
@@ -32,12 +40,28 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 const KiB = 1024
 const MiB = 1024 * KiB
 const CONFIG = quick
-  ? { every: 20, runs: 3, warmups: 1, large: 16 * MiB }
-  : { every: 1, runs: 5, warmups: 1, large: 1024 * MiB }
+  ? {
+      every: 20,
+      runs: 3,
+      warmups: 1,
+      large: 16 * MiB,
+      proxy: { rounds: 1, seconds: 1 },
+      ttfbRequests: 20,
+      leak: [100, 1_000],
+    }
+  : {
+      every: 1,
+      runs: 5,
+      warmups: 1,
+      large: 1024 * MiB,
+      proxy: { rounds: 3, seconds: 5 },
+      ttfbRequests: 200,
+      leak: [1_000, 5_000, 10_000, 20_000],
+    }
 const runs = args.runs === undefined ? CONFIG.runs : Number(args.runs)
 const large = args['memory-mib'] === undefined ? CONFIG.large : Number(args['memory-mib']) * MiB
 
-/** A part of the suite: its table and its JSON. The proxy parts (issue 3) slot in as more of these. */
+/** A part of the suite: its table and its JSON. */
 interface Section {
   title: string
   markdown: string
@@ -105,6 +129,82 @@ async function memorySection(): Promise<Section | null> {
   return { title, markdown, json: { results: samples } }
 }
 
+const ms = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(1))
+const proxyPages = () => pickPages(loadCorpus())
+const pageLabel = (bytes: number) => `${Math.round(bytes / 1000)} KB`
+
+async function proxySection(): Promise<Section | null> {
+  if (!wanted('proxy')) return null
+  const { rounds, seconds } = CONFIG.proxy
+  const rows = await measureProxyThroughput(proxyPages(), rounds, seconds, progress)
+  const limit = (row: (typeof rows)[number]) =>
+    rows.find((r) => r.path === row.path && r.proxy === 'http-proxy')!
+  const title =
+    `Proxy throughput and latency: a local upstream, ${CONNECTIONS} keep-alive connections (autocannon), ` +
+    `${seconds} s per run, median of ${rounds} runs, proxies interleaved; upstream, proxy and load ` +
+    `generator share the machine's cores`
+  const markdown = table(
+    ['page', 'proxy', 'req/s', 'min–max', '× http-proxy', 'p50 ms', 'p99 ms', 'p99 × http-proxy'],
+    'llrrrrrr',
+    rows.map((r) => [
+      pageLabel(r.bytes),
+      PROXY_NAMES[r.proxy],
+      r.requestsPerSecond.median.toFixed(0),
+      `${r.requestsPerSecond.min.toFixed(0)}–${r.requestsPerSecond.max.toFixed(0)}`,
+      `${(r.requestsPerSecond.median / limit(r).requestsPerSecond.median).toFixed(2)}×`,
+      ms(r.p50.median),
+      ms(r.p99.median),
+      `${(r.p99.median / limit(r).p99.median).toFixed(2)}×`,
+    ]),
+  )
+  return { title, markdown, json: { connections: CONNECTIONS, rounds, seconds, results: rows } }
+}
+
+async function ttfbSection(): Promise<Section | null> {
+  if (!wanted('ttfb')) return null
+  const page = proxyPages().at(-1)!
+  progress(`ttfb: ${CONFIG.ttfbRequests} requests per proxy`)
+  const rows = await measureTtfb(page, CONFIG.ttfbRequests)
+  const plain = rows.find((r) => r.proxy === 'http-proxy')!
+  const title =
+    `Time to first byte: the ${pageLabel(page.bytes.length)} page, one request at a time, ` +
+    `${CONFIG.ttfbRequests} per proxy, proxies alternating`
+  const markdown = table(
+    ['proxy', 'head p50 ms', 'first byte p50 ms', 'first byte p99 ms', '× http-proxy', 'last byte p50 ms'],
+    'lrrrrr',
+    rows.map((r) => [
+      PROXY_NAMES[r.proxy],
+      ms(r.head.p50),
+      ms(r.firstByte.p50),
+      ms(r.firstByte.p99),
+      `${(r.firstByte.p50 / plain.firstByte.p50).toFixed(2)}×`,
+      ms(r.lastByte.p50),
+    ]),
+  )
+  return { title, markdown, json: { page: page.name, bytes: page.bytes.length, results: rows } }
+}
+
+async function proxyMemorySection(): Promise<Section | null> {
+  if (!wanted('proxy-memory')) return null
+  const samples = await measureLeak(proxyPages(), CONFIG.leak, progress)
+  const first = samples[0]!
+  const title =
+    `Proxy memory: one \`tagwarden proxy\` (block), after two full collections, 1 request in 10 blocked ` +
+    `(an injected iframe), 1 in 10 for the median page, the rest the small one`
+  const rows = samples.map((s) => [
+    s.requests.toLocaleString('en-US'),
+    s.blocked.toLocaleString('en-US'),
+    formatBytes(s.memory.rss),
+    formatBytes(s.memory.heapUsed),
+    formatBytes(s.memory.external + s.memory.arrayBuffers),
+  ])
+  const last = samples.at(-1)!
+  const perRequest = (last.memory.heapUsed - first.memory.heapUsed) / (last.requests - first.requests)
+  rows.push(['growth per request', '', '', `${perRequest.toFixed(1)} B`, ''])
+  const markdown = table(['after requests', 'blocked', 'RSS', 'heap used', 'external'], 'lrrrr', rows)
+  return { title, markdown, json: { results: samples } }
+}
+
 try {
   const m = machine()
   if (m.load.start > m.cores / 2) {
@@ -116,6 +216,9 @@ try {
   for (const [key, section] of [
     ['inspector', inspectorSection],
     ['memory', memorySection],
+    ['proxy', proxySection],
+    ['ttfb', ttfbSection],
+    ['proxy-memory', proxyMemorySection],
   ] as const) {
     const result = await section()
     if (result !== null) sections[key] = result

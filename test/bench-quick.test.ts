@@ -7,7 +7,7 @@ import t from 'tap'
 // contender. Nothing here is timed or compared (STYLE.md: the test command never times anything).
 const RUN = join(import.meta.dirname, '..', 'bench', 'run.ts')
 
-t.test('bench --quick runs every contender and writes its JSON', async (t) => {
+t.test('bench --quick runs every contender and section and writes its JSON', async (t) => {
   const results = t.testdir({})
   const { status, stdout, stderr } = await new Promise<{
     status: number | null
@@ -37,6 +37,13 @@ t.test('bench --quick runs every contender and writes its JSON', async (t) => {
   }
   t.match(stdout, /\| tagwarden report \| 100 KiB \|/, 'memory: report')
   t.match(stdout, /\| tagwarden block \| 16 MiB \|/, 'memory: block')
+  for (const page of ['13 KB', '84 KB', '288 KB']) {
+    for (const proxy of ['plain http-proxy', 'tagwarden proxy report', 'tagwarden proxy block']) {
+      t.match(stdout, `\n| ${page} | ${proxy} |`, `proxy: ${page} ${proxy}`)
+    }
+  }
+  t.match(stdout, /\n\| tagwarden proxy block \| [\d.]+ \| [\d.]+ \|/, 'time to first byte: block')
+  t.match(stdout, /\n\| 1,000 \| [\d,]+ \| [\d.]+ MiB \|/, 'proxy memory after 1,000 requests')
 
   const files = readdirSync(results)
   t.equal(files.length, 1, 'one results file')
@@ -44,4 +51,12 @@ t.test('bench --quick runs every contender and writes its JSON', async (t) => {
   t.match(json, { quick: true, node: process.version, cores: Number, cpu: String })
   t.equal(json.inspector.results.length, 8)
   t.equal(json.memory.results.length, 4)
+  t.equal(json.proxy.results.length, 9)
+  t.equal(json.ttfb.results.length, 3)
+  const leak = json['proxy-memory'].results as { requests: number; blocked: number }[]
+  t.same(
+    leak.map((r) => r.requests),
+    [100, 1000],
+  )
+  t.ok(leak[1]!.blocked > 0, 'the blocking path ran')
 })
