@@ -17,6 +17,8 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
  * per-write cost of the parser and the decoders stays negligible.
  */
 const GATE_SLICE = 4 * 1024
+/** Judged bytes go out once this many are waiting (or the chunk ends): fewer, larger writes. */
+const RELEASE_BATCH = 16 * 1024
 
 /**
  * Whether the response is a document to inspect. A response without a Content-Type may be sniffed as
@@ -51,6 +53,8 @@ export class InspectionCore {
   readonly #scanner: HtmlScanner
   readonly #held: Uint8Array[] = []
   #heldBytes = 0
+  /** Whether any byte has gone out in block: the first judged bytes go at once (time to first byte). */
+  #released = false
   #bytes = 0
   #inspecting = true
   #blocked = false
@@ -120,26 +124,39 @@ export class InspectionCore {
     }
     // Judged a slice at a time, so the gate can open at any slice boundary where the parser is
     // settled, not only where the socket happened to cut the body: a large chunk is not held whole.
+    // `from`: this chunk's bytes before it are out; `judged`: those before it are judged clean.
+    let from = 0
+    let judged = 0
     for (let at = 0; at < chunk.length; at += GATE_SLICE) {
-      const slice = chunk.subarray(at, at + GATE_SLICE)
-      if (!this.#inspecting) {
-        // Inspection stopped on a limit with `onLimit: 'pass'`: the rest goes through unjudged.
-        forward(slice)
-        continue
-      }
-      this.#held.push(slice)
-      this.#heldBytes += slice.length
-      await this.#scan(slice, forward)
-      if (!this.#inspecting || (this.#charset.encoding !== null && this.#scanner.settled)) {
-        this.#release(forward)
-      } else if (this.#heldBytes > this.#options.limits.maxHeldBytes) {
+      const end = Math.min(at + GATE_SLICE, chunk.length)
+      this.#heldBytes += end - at
+      await this.#scan(chunk.subarray(at, end), forward)
+      if (this.#inspecting && this.#charset.encoding !== null && this.#scanner.settled) judged = end
+      else if (this.#inspecting && this.#heldBytes > this.#options.limits.maxHeldBytes) {
         this.#limit(
           'maxHeldBytes',
           `more than ${this.#options.limits.maxHeldBytes} bytes held awaiting judgement`,
         )
+      }
+      if (!this.#inspecting) {
+        // A limit with `onLimit: 'pass'`: everything goes out unjudged, in order.
         this.#release(forward)
+        forward(chunk.subarray(from))
+        return
+      }
+      // Released in batches (fewer writes downstream than one per slice): the first as soon as it
+      // can, then every RELEASE_BATCH bytes, and whatever is judged when the chunk ends — a server
+      // that flushes its <head> early and then computes the body sees the head go out.
+      const batch = judged - from
+      if (batch > 0 && (!this.#released || batch >= RELEASE_BATCH || end === chunk.length)) {
+        this.#release(forward)
+        forward(chunk.subarray(from, judged))
+        this.#heldBytes = end - judged
+        from = judged
+        this.#released = true
       }
     }
+    if (from < chunk.length) this.#held.push(chunk.subarray(from))
   }
 
   /** Undo the content coding and the charset, and feed the parser; then act on what it found. */
