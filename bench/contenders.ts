@@ -4,6 +4,7 @@ import { parse } from 'parse5'
 import { SAXParser } from 'parse5-sax-parser'
 import { finished } from 'node:stream/promises'
 import type { Policy } from '../src/index.js'
+import type { TagwardenLib } from './baseline.js'
 import { DOCUMENT, type Page } from './corpus.js'
 import { assertClean, feedInspector } from './feed.js'
 
@@ -30,13 +31,19 @@ const count = () => {
   elementsSeen++
 }
 
-function tagwarden(policy: Policy, action: 'report' | 'block'): Contender {
+/** tagwarden's Node stream; `baseline` is an earlier commit's build (bench/baseline.ts) and its policy. */
+export function tagwarden(
+  policy: Policy,
+  action: 'report' | 'block',
+  baseline?: { commit: string; create: TagwardenLib['createInspector'] },
+): Contender {
+  const suffix = baseline === undefined ? '' : `@${baseline.commit}`
   return {
-    key: `tagwarden-${action}`,
-    name: `tagwarden ${action}`,
+    key: `tagwarden-${action}${suffix}`,
+    name: `tagwarden ${action}${baseline === undefined ? '' : ` at ${baseline.commit}`}`,
     async read(page) {
-      const fed = await feedInspector(page.chunks, { ...DOCUMENT, policy, action })
-      assertClean(`tagwarden ${action}: ${page.name}`, fed, page.bytes.length)
+      const fed = await feedInspector(page.chunks, { ...DOCUMENT, policy, action }, baseline?.create)
+      assertClean(`tagwarden ${action}${suffix}: ${page.name}`, fed, page.bytes.length)
     },
   }
 }

@@ -6,7 +6,6 @@ import {
   learnPolicy,
   parsePolicy,
   type LearnedPolicy,
-  type Policy,
   type Reference,
 } from '../src/index.js'
 
@@ -59,8 +58,4 @@ export async function learnObject(documents: Iterable<Iterable<Uint8Array>>): Pr
     await inspectHtml(chunks, { ...DOCUMENT, policy: NOTHING, onFinding: (f) => refs.push(f.ref) })
   }
   return learnPolicy(refs)
-}
-
-export async function learnFrom(documents: Iterable<Iterable<Uint8Array>>): Promise<Policy> {
-  return parsePolicy(await learnObject(documents), '<learned>')
 }

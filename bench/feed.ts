@@ -12,8 +12,12 @@ export interface Fed {
  * written without waiting for 'drain': they are in memory already, and waiting would time the event
  * loop rather than the inspector.
  */
-export async function feedInspector(chunks: Iterable<Uint8Array>, options: InspectorOptions): Promise<Fed> {
-  const inspector = createInspector(options)
+export async function feedInspector(
+  chunks: Iterable<Uint8Array>,
+  options: InspectorOptions,
+  create = createInspector,
+): Promise<Fed> {
+  const inspector = create(options)
   let out = 0
   inspector.on('data', (c: Buffer) => (out += c.length))
   for (const c of chunks) inspector.write(c)

@@ -6,8 +6,10 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { contenders } from './contenders.js'
-import { CHUNK_SIZE, learnFrom, loadCorpus } from './corpus.js'
+import { parsePolicy } from '../src/index.js'
+import { loadBaseline } from './baseline.js'
+import { contenders, tagwarden } from './contenders.js'
+import { CHUNK_SIZE, learnObject, loadCorpus } from './corpus.js'
 import { measureMemory } from './memory.js'
 import {
   CONNECTIONS,
@@ -29,6 +31,8 @@ const { values: args } = parseArgs({
     /** Size of the large generated document, in MiB (default 1024; 16 with --quick). */
     'memory-mib': { type: 'string' },
     results: { type: 'string', default: join(import.meta.dirname, 'results') },
+    /** A commit whose tagwarden runs in the inspector section too: before and after in one run. */
+    baseline: { type: 'string' },
   },
 })
 
@@ -74,8 +78,22 @@ async function inspectorSection(): Promise<Section | null> {
   const needsPolicy = wanted('inspector', 'tagwarden-report', 'tagwarden-block')
   if (needsPolicy) progress(`learning a policy from ${pages.length} pages`)
   // Learned from every page's findings together, so nothing on any page is blocked.
-  const policy = needsPolicy ? await learnFrom(pages.map((p) => p.chunks)) : null
-  const chosen = contenders(policy).filter((c) => wanted('inspector', c.key))
+  const learned = needsPolicy ? await learnObject(pages.map((p) => p.chunks)) : null
+  const policy = learned && parsePolicy(learned, '<learned>')
+  const all = contenders(policy)
+  if (args.baseline !== undefined && learned !== null) {
+    const { commit, lib } = await loadBaseline(args.baseline)
+    progress(`baseline: tagwarden at ${commit}`)
+    const old = lib.parsePolicy(learned, '<learned>')
+    const create = lib.createInspector
+    all.splice(
+      2,
+      0,
+      tagwarden(old, 'report', { commit, create }),
+      tagwarden(old, 'block', { commit, create }),
+    )
+  }
+  const chosen = all.filter((c) => wanted('inspector', c.key.replace(/@.*/, '')))
   if (chosen.length === 0) return null
   const results = await measureThroughput(chosen, pages, runs, CONFIG.warmups, (run) =>
     progress(`inspector: run ${run + 1}/${CONFIG.warmups + runs}${run < CONFIG.warmups ? ' (warm-up)' : ''}`),

@@ -1,0 +1,40 @@
+import { buildSync } from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { createInspector, parsePolicy } from '../src/index.js'
+import { ROOT } from './bundle.js'
+
+/** The parts of the library a tagwarden contender uses: from this tree or from an earlier commit. */
+export interface TagwardenLib {
+  createInspector: typeof createInspector
+  parsePolicy: typeof parsePolicy
+}
+
+/**
+ * tagwarden as it was at `commit` (`--baseline`), so a change's before and after run side by side in
+ * one run: that commit's src/ and schema/ are extracted with `git archive` and bundled (packages
+ * external, resolved from this tree's node_modules). Returns the short commit and the library.
+ */
+export async function loadBaseline(commit: string): Promise<{ commit: string; lib: TagwardenLib }> {
+  const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
+  const short = git(['rev-parse', '--short', commit])
+  // Inside node_modules, so the bundle's bare imports resolve to the installed packages.
+  const dir = join(ROOT, 'node_modules', '.cache', 'tagwarden-bench', `baseline-${short}`)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const archive = execFileSync('git', ['archive', '--format=tar', short, 'src', 'schema'], { cwd: ROOT })
+  execFileSync('tar', ['-x', '-C', dir], { input: archive })
+  const outfile = join(dir, 'index.mjs')
+  buildSync({
+    entryPoints: [join(dir, 'src', 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  })
+  return { commit: short, lib: (await import(pathToFileURL(outfile).href)) as TagwardenLib }
+}
