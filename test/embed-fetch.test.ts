@@ -99,6 +99,11 @@ t.test('what is not inspected is the same Response', async (t) => {
   t.equal(await inspectResponse(empty, options), empty, '204')
   const notModified = new Response(null, { status: 304 })
   t.equal(await inspectResponse(notModified, options), notModified, '304')
+  const range = new Response(page(INJECTION).slice(0, 100), {
+    status: 206,
+    headers: { 'content-type': 'text/html', 'content-range': 'bytes 0-99/*' },
+  })
+  t.equal(await inspectResponse(range, options), range, '206')
   t.equal((await inspectResponse(html(), options)).status, 502, 'the same page in GET is blocked')
 })
 

@@ -4,14 +4,17 @@ import { isInspectedType } from '../inspect/core.js'
 
 /**
  * Whether a response is inspected: the inspector's content-type rule (isInspectedType), decided
- * here so that other responses skip the inspector entirely. A response to HEAD, a 1xx, 204 or 304 has no body to inspect (RFC 9110 §6.4.1).
+ * here so that other responses skip the inspector entirely. A response to HEAD, a 1xx, 204 or 304
+ * has no body to inspect (RFC 9110 §6.4.1). A 206 carries a range of a representation (RFC 9110
+ * §15.3.7), which browsers request for media and resumed downloads, never for a document they
+ * render: judged as a whole document, a fragment would be misread and range requests blocked.
  */
 export function isInspected(
   method: string | undefined,
   status: number,
   contentType: string | undefined,
 ): boolean {
-  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return false
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 206 || status === 304) return false
   return isInspectedType(contentType)
 }
 
