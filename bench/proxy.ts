@@ -104,6 +104,7 @@ export async function startRig(
         const plain = await startChild(bundle('bench/proxy-plain.ts'), [target])
         started.push(plain)
         rig.urls[key] = `http://127.0.0.1:${plain.ready.port as number}`
+        rig.children[key] = plain
         continue
       }
       const action = key === 'tagwarden-block' ? 'block' : 'report'

@@ -93,12 +93,16 @@ function respond(
     : undefined
   if (inspector === undefined) countResponse(embedding, 'skipped')
   // Headers wait for the first released byte only when the gate can still refuse the response.
-  if (inspector === undefined || !gateCanRefuse(embedding.settings, policy)) {
-    head()
-    res.flushHeaders()
-  }
   let clientGone = false
   const sink = new ClientSink(res, head)
+  if (inspector === undefined || !gateCanRefuse(embedding.settings, policy)) {
+    head()
+    // With the first body bytes in one socket write, or alone if none by the end of this turn of the
+    // event loop (src/proxy/exchange.ts does the same).
+    setImmediate(() => {
+      if (!sink.started && !res.writableEnded && !res.destroyed) res.flushHeaders()
+    })
+  }
   const onClose = (): void => {
     if (res.writableFinished) return
     clientGone = true
@@ -126,6 +130,8 @@ class ClientSink extends Writable {
   readonly #res: ServerResponse
   readonly #head: () => void
   #waiting: (() => void) | undefined
+  /** Whether a body byte has been written to the client (the headers went with it). */
+  started = false
 
   constructor(res: ServerResponse, head: () => void) {
     super()
@@ -141,6 +147,7 @@ class ClientSink extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
     this.#head()
+    this.started = true
     if (this.#res.write(chunk)) return callback()
     this.#waiting = callback
     this.#res.once('drain', this.#drained)

@@ -51,6 +51,8 @@ export class Exchange {
   #clientGone = false
   #awaitingClient = false
   #done = false
+  /** Whether a body byte has been written to the client (the headers went with it). */
+  #bodyStarted = false
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: ExchangeContext) {
     this.#req = req
@@ -139,7 +141,12 @@ export class Exchange {
     // response: then a block before it is a clean 502 rather than a cut.
     if (!inspected || (site.action === 'report' && site.onLimit === 'pass')) {
       head()
-      res.flushHeaders()
+      // They go out with the first body bytes, in one socket write (as http-proxy's own pass-through
+      // sends them: a write per response is what a proxy spends most on); if no body byte has come
+      // by the end of this turn of the event loop — a slow upstream — they go out alone.
+      setImmediate(() => {
+        if (!this.#bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders()
+      })
     }
     this.#sink = this.#clientSink(head)
     const stages = inspector ? [proxyRes, inspector, this.#sink] : [proxyRes, this.#sink]
@@ -181,6 +188,7 @@ export class Exchange {
     return new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         head()
+        this.#bodyStarted = true
         if (res.write(chunk)) return callback()
         // The client is slower than the upstream, which backpressure pauses: not upstream silence.
         this.#awaitingClient = true
