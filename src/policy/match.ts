@@ -66,14 +66,20 @@ export function allows(set: DirectiveSet, ref: Reference, self: URL): boolean {
   ) {
     return true
   }
-  const matches = (expression: SourceExpression) => urlMatchesExpression(ref.url, expression, self)
-  if (compiled.anyHost.some(matches)) return true
+  if (anyMatches(compiled.anyHost, ref.url, self)) return true
   const host = compiled.byHost.get(ref.url.hostname.toLowerCase())
   if (host === undefined) return false
-  return (
-    host.others.some(matches) ||
-    (host.byPath.size > 0 && (host.byPath.get(exactPathKey(ref.url.pathname))?.some(matches) ?? false))
-  )
+  if (anyMatches(host.others, ref.url, self)) return true
+  const exact = host.byPath.size > 0 ? host.byPath.get(exactPathKey(ref.url.pathname)) : undefined
+  return exact !== undefined && anyMatches(exact, ref.url, self)
+}
+
+/** A loop rather than `some` with a closure: this runs for every URL on the page. */
+function anyMatches(expressions: readonly SourceExpression[], url: URL, self: URL): boolean {
+  for (let i = 0; i < expressions.length; i++) {
+    if (urlMatchesExpression(url, expressions[i]!, self)) return true
+  }
+  return false
 }
 
 /**

@@ -85,6 +85,9 @@ export function hostPartMatch(a: string, b: string): boolean {
 }
 
 function isIpv4(host: string): boolean {
+  // Only a host ending in a digit can be an IPv4 literal: names, nearly every host, stop here.
+  const last = host.charCodeAt(host.length - 1)
+  if (!(last >= 0x30 && last <= 0x39)) return false
   const octets = host.split('.')
   return octets.length === 4 && octets.every((o) => /^(0|[1-9][0-9]{0,2})$/.test(o) && Number(o) <= 255)
 }
@@ -121,6 +124,8 @@ export function pathPartMatch(pathA: string, pathB: string): boolean {
   if (pathA === '') return true // step 1
   if (pathA === '/' && pathB === '') return true // step 2
   const exact = !pathA.endsWith('/') // step 3
+  // The same text, or a directory's text and more, has the same leading segments: steps 4-8 hold.
+  if (pathA === pathB || (!exact && pathB.startsWith(pathA))) return true
   const listA = pathA.split('/')
   const listB = pathB.split('/')
   if (listA.length > listB.length) return false // step 5
