@@ -12,12 +12,19 @@ export interface TagwardenLib {
   parsePolicy: typeof parsePolicy
 }
 
+export interface Baseline {
+  /** The short commit. */
+  commit: string
+  /** Its library, bundled to one file of plain JavaScript. */
+  file: string
+}
+
 /**
  * tagwarden as it was at `commit` (`--baseline`), so a change's before and after run side by side in
  * one run: that commit's src/ and schema/ are extracted with `git archive` and bundled (packages
- * external, resolved from this tree's node_modules). Returns the short commit and the library.
+ * external, resolved from this tree's node_modules).
  */
-export async function loadBaseline(commit: string): Promise<{ commit: string; lib: TagwardenLib }> {
+export function bundleBaseline(commit: string): Baseline {
   const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
   const short = git(['rev-parse', '--short', commit])
   // Inside node_modules, so the bundle's bare imports resolve to the installed packages.
@@ -36,5 +43,9 @@ export async function loadBaseline(commit: string): Promise<{ commit: string; li
     packages: 'external',
     logLevel: 'warning',
   })
-  return { commit: short, lib: (await import(pathToFileURL(outfile).href)) as TagwardenLib }
+  return { commit: short, file: outfile }
+}
+
+export async function loadBaseline(baseline: Baseline): Promise<TagwardenLib> {
+  return (await import(pathToFileURL(baseline.file).href)) as TagwardenLib
 }

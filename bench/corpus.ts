@@ -1,13 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import {
-  inspectHtml,
-  learnPolicy,
-  parsePolicy,
-  type LearnedPolicy,
-  type Reference,
-} from '../src/index.js'
+import { inspectHtml, learnPolicy, parsePolicy, type LearnedPolicy, type Reference } from '../src/index.js'
 
 /** The real pages DESIGN.md's reference figures use: the npm package htmlparser-benchmark. */
 const CORPUS = join(

@@ -6,9 +6,8 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { parsePolicy } from '../src/index.js'
-import { loadBaseline } from './baseline.js'
-import { contenders, tagwarden } from './contenders.js'
+import { bundleBaseline } from './baseline.js'
+import { contenders } from './contenders.js'
 import { CHUNK_SIZE, learnObject, loadCorpus } from './corpus.js'
 import { measureMemory } from './memory.js'
 import {
@@ -79,31 +78,24 @@ async function inspectorSection(): Promise<Section | null> {
   if (needsPolicy) progress(`learning a policy from ${pages.length} pages`)
   // Learned from every page's findings together, so nothing on any page is blocked.
   const learned = needsPolicy ? await learnObject(pages.map((p) => p.chunks)) : null
-  const policy = learned && parsePolicy(learned, '<learned>')
-  const all = contenders(policy)
-  if (args.baseline !== undefined && learned !== null) {
-    const { commit, lib } = await loadBaseline(args.baseline)
-    progress(`baseline: tagwarden at ${commit}`)
-    const old = lib.parsePolicy(learned, '<learned>')
-    const create = lib.createInspector
-    all.splice(
-      2,
-      0,
-      tagwarden(old, 'report', { commit, create }),
-      tagwarden(old, 'block', { commit, create }),
-    )
-  }
-  const chosen = all.filter((c) => wanted('inspector', c.key.replace(/@.*/, '')))
-  if (chosen.length === 0) return null
-  const results = await measureThroughput(chosen, pages, runs, CONFIG.warmups, (run) =>
+  const baseline = needsPolicy && args.baseline !== undefined ? bundleBaseline(args.baseline) : null
+  if (baseline !== null) progress(`baseline: tagwarden at ${baseline.commit}`)
+  const keys = [
+    ...(learned === null ? [] : ['tagwarden-report', 'tagwarden-block']),
+    ...(baseline === null ? [] : ['report', 'block'].map((a) => `tagwarden-${a}@${baseline.commit}`)),
+    ...contenders(null).map((c) => c.key),
+  ].filter((key) => wanted('inspector', key.replace(/@.*/, '')))
+  if (keys.length === 0) return null
+  const setup = { every: CONFIG.every, learned, baseline }
+  const results = await measureThroughput(keys, setup, bytes, runs, CONFIG.warmups, (run) =>
     progress(`inspector: run ${run + 1}/${CONFIG.warmups + runs}${run < CONFIG.warmups ? ' (warm-up)' : ''}`),
   )
-  const baseline = results[0]!
+  const first = results[0]!
   const title =
     `Inspector throughput: ${pages.length} pages of htmlparser-benchmark (${(bytes / 1e6).toFixed(1)} MB), ` +
-    `${CHUNK_SIZE / KiB} KiB chunks, median of ${runs} runs, contenders interleaved`
+    `${CHUNK_SIZE / KiB} KiB chunks, median of ${runs} runs, contenders interleaved, each in a process of its own`
   const markdown = table(
-    ['what', 'MB/s', 'min–max', `× ${baseline.name}`],
+    ['what', 'MB/s', 'min–max', `× ${first.name}`],
     'lrrr',
     results.map((r) => [
       r.name,

@@ -1,6 +1,8 @@
-import type { Contender } from './contenders.js'
-import type { Page } from './corpus.js'
-import { collectGarbage, spread, type Spread } from './stats.js'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { bundle, ROOT } from './bundle.js'
+import type { ChildSetup, PassTime } from './throughput-child.js'
+import { spread, type Spread } from './stats.js'
 
 export interface ThroughputResult {
   key: string
@@ -17,41 +19,75 @@ export interface ThroughputResult {
   ratio: number
 }
 
+/** A contender's process: `pass()` has it read the corpus once and says how long that took. */
+interface Runner {
+  name: string
+  pass(): Promise<PassTime>
+  child: ChildProcess
+}
+
+async function startRunner(script: string, setup: ChildSetup): Promise<Runner> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async (): Promise<Record<string, unknown>> => {
+    const line = await lines.next()
+    if (line.done) throw new Error(`${setup.key}: the contender's process ended (exit ${child.exitCode})`)
+    return JSON.parse(line.value as string) as Record<string, unknown>
+  }
+  child.stdin.write(`${JSON.stringify(setup)}\n`)
+  const { name } = (await next()) as { name: string }
+  return {
+    name,
+    child,
+    pass: async () => {
+      child.stdin.write('run\n')
+      return (await next()) as unknown as PassTime
+    },
+  }
+}
+
 /**
- * Round-robin: each run passes every contender over the whole corpus once, so machine noise (another
- * process, CPU frequency, thermal) lands on all of them alike. The order rotates from run to run so no
- * contender always follows the same one. Warm-up runs let the JIT settle and are not counted.
+ * Every contender in a process of its own (throughput-child.ts says why), all started first, then
+ * driven round-robin from here, one at a time: each run passes every contender over the whole
+ * corpus once, so machine noise (another process, CPU frequency, a neighbour on the host) lands on
+ * all of them alike. The order rotates from run to run so no contender always follows the same one.
+ * Warm-up runs let the JIT settle and are not counted.
  */
 export async function measureThroughput(
-  contenders: readonly Contender[],
-  pages: readonly Page[],
+  keys: readonly string[],
+  setup: Omit<ChildSetup, 'key'>,
+  bytes: number,
   runs: number,
   warmups: number,
   onRun?: (run: number) => void,
 ): Promise<ThroughputResult[]> {
-  const bytes = pages.reduce((n, p) => n + p.bytes.length, 0)
-  const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]))
-  const cpuSamples = new Map<string, number[]>(contenders.map((c) => [c.key, []]))
-  for (let run = 0; run < warmups + runs; run++) {
-    for (let i = 0; i < contenders.length; i++) {
-      const contender = contenders[(i + run) % contenders.length]!
-      collectGarbage()
-      const cpu = process.cpuUsage()
-      const start = performance.now()
-      for (const page of pages) await contender.read(page)
-      const seconds = (performance.now() - start) / 1000
-      const { user, system } = process.cpuUsage(cpu)
-      if (run < warmups) continue
-      samples.get(contender.key)!.push(bytes / 1e6 / seconds)
-      cpuSamples.get(contender.key)!.push(bytes / ((user + system) / 1e6) / 1e6)
+  const script = bundle('bench/throughput-child.ts')
+  const runners: Runner[] = []
+  try {
+    for (const key of keys) runners.push(await startRunner(script, { ...setup, key }))
+    const samples = runners.map((): PassTime[] => [])
+    for (let run = 0; run < warmups + runs; run++) {
+      for (let i = 0; i < runners.length; i++) {
+        const at = (i + run) % runners.length
+        const time = await runners[at]!.pass()
+        if (run >= warmups) samples[at]!.push(time)
+      }
+      onRun?.(run)
     }
-    onRun?.(run)
+    const mbps = samples.map((s) => s.map((t) => bytes / 1e6 / t.seconds))
+    const baseline = spread(mbps[0]!).median
+    return runners.map(({ name }, i) => {
+      const wall = { ...spread(mbps[i]!), samples: mbps[i]! }
+      const cpu = samples[i]!.map((t) => bytes / 1e6 / t.cpuSeconds)
+      return {
+        key: keys[i]!,
+        name,
+        mbps: wall,
+        cpuMbps: { ...spread(cpu), samples: cpu },
+        ratio: wall.median / baseline,
+      }
+    })
+  } finally {
+    for (const { child } of runners) child.stdin?.end()
   }
-  const baseline = spread(samples.get(contenders[0]!.key)!).median
-  return contenders.map(({ key, name }) => {
-    const s = samples.get(key)!
-    const mbps = { ...spread(s), samples: s }
-    const c = cpuSamples.get(key)!
-    return { key, name, mbps, cpuMbps: { ...spread(c), samples: c }, ratio: mbps.median / baseline }
-  })
 }
