@@ -140,6 +140,8 @@ async function memorySection(): Promise<Section | null> {
 }
 
 const ms = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(1))
+/** autocannon records latency in whole milliseconds: 0 means under one. */
+const wholeMs = (value: number) => (value < 1 ? '<1' : value.toFixed(0))
 const proxyPages = () => pickPages(loadCorpus())
 const pageLabel = (bytes: number) => `${Math.round(bytes / 1000)} KB`
 
@@ -162,9 +164,10 @@ async function proxySection(): Promise<Section | null> {
       r.requestsPerSecond.median.toFixed(0),
       `${r.requestsPerSecond.min.toFixed(0)}–${r.requestsPerSecond.max.toFixed(0)}`,
       `${(r.requestsPerSecond.median / limit(r).requestsPerSecond.median).toFixed(2)}×`,
-      ms(r.p50.median),
-      ms(r.p99.median),
-      `${(r.p99.median / limit(r).p99.median).toFixed(2)}×`,
+      wholeMs(r.p50.median),
+      wholeMs(r.p99.median),
+      // Under a millisecond, autocannon's whole-millisecond figure gives no ratio.
+      limit(r).p99.median < 1 ? '–' : `${(r.p99.median / limit(r).p99.median).toFixed(2)}×`,
     ]),
   )
   return { title, markdown, json: { connections: CONNECTIONS, rounds, seconds, results: rows } }
