@@ -6,13 +6,13 @@
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { Logger } from 'pino'
 import { AbortedError, TagwardenError } from '../errors.js'
 import { verdictLabel, type ResponseVerdict, type TagwardenMetrics } from '../metrics/metrics.js'
 import { UpstreamError, upstreamError } from './errors.js'
 import { endToEndResponseHeaders } from './headers.js'
 import type { ResolvedSite } from './options.js'
+import { pipeStreams } from './pipe-streams.js'
 import { blockedResponse, errorResponse, isInspected } from './responses.js'
 import { TimedInspector } from './timed-inspector.js'
 
@@ -150,9 +150,8 @@ export class Exchange {
     }
     this.#sink = this.#clientSink(head)
     const stages = inspector ? [proxyRes, inspector, this.#sink] : [proxyRes, this.#sink]
-    pipeline(stages).then(
-      () => this.#finish('skipped'),
-      (error: unknown) => this.#responseFailed(error),
+    pipeStreams(stages, (error) =>
+      error === undefined ? this.#finish('skipped') : this.#responseFailed(error),
     )
     proxyRes.on('data', () => this.#armResponseTimer())
   }
@@ -193,6 +192,7 @@ export class Exchange {
         // The client is slower than the upstream, which backpressure pauses: not upstream silence.
         this.#awaitingClient = true
         clearTimeout(this.#responseTimer)
+        this.#responseTimer = undefined
         res.once('drain', () => {
           this.#awaitingClient = false
           this.#armResponseTimer()
@@ -243,8 +243,9 @@ export class Exchange {
 
   #armResponseTimer(): void {
     if (this.#done || this.#awaitingClient) return
-    clearTimeout(this.#responseTimer)
-    this.#responseTimer = setTimeout(() => this.#timedOut('response'), this.#ctx.site.responseTimeout)
+    // Re-armed on every chunk from the upstream: refresh() reuses the timer (a cleared one cannot be).
+    if (this.#responseTimer !== undefined) this.#responseTimer.refresh()
+    else this.#responseTimer = setTimeout(() => this.#timedOut('response'), this.#ctx.site.responseTimeout)
   }
 
   #timedOut(phase: 'connect' | 'response'): void {
