@@ -26,8 +26,10 @@ export const PROXY_NAMES: Record<ProxyKey, string> = {
 export const CONNECTIONS = 10
 
 export interface ProxyPage {
-  /** Its path on the upstream: /small, /median, /large. */
+  /** Its path on the upstream: /small, /median, /large, /asset. */
   path: string
+  /** Its Content-Type. */
+  type: string
   name: string
   bytes: Buffer
 }
@@ -47,7 +49,18 @@ export function pickPages(corpus: readonly Page[]): ProxyPage[] {
     ['/median', bySize[(bySize.length - 1) >> 1]!],
     ['/large', nearest(300_000)],
   ]
-  return chosen.map(([path, page]) => ({ path, name: page.name, bytes: page.bytes }))
+  return chosen.map(([path, page]) => ({ path, type: HTML, name: page.name, bytes: page.bytes }))
+}
+
+const HTML = 'text/html; charset=utf-8'
+
+/** A response the proxies pass without inspecting: what most of a site's requests (scripts, images) are. */
+export function assetOf(page: ProxyPage): ProxyPage {
+  return { ...page, path: '/asset', type: 'application/octet-stream' }
+}
+
+export function isHtml(page: ProxyPage): boolean {
+  return page.type === HTML
 }
 
 /** What the leak check sends one request in ten to: the small page with a hidden attack iframe. */
@@ -89,14 +102,16 @@ export async function startRig(
     },
   }
   try {
-    const routes = Object.fromEntries(pages.map((p) => [p.path, p.bytes.toString('base64')]))
-    routes[INJECTED] = inject(pages[0]!.bytes).toString('base64')
+    const routes = Object.fromEntries(
+      pages.map((p) => [p.path, { type: p.type, body: p.bytes.toString('base64') }]),
+    )
+    routes[INJECTED] = { type: HTML, body: inject(pages[0]!.bytes).toString('base64') }
     const upstream = await startChild(bundle('bench/proxy-upstream.ts'), [], {
       stdin: JSON.stringify(routes),
     })
     started.push(upstream)
     const target = `http://127.0.0.1:${upstream.ready.port as number}`
-    const learned = await learnObject(pages.map((p) => [p.bytes]))
+    const learned = await learnObject(pages.filter(isHtml).map((p) => [p.bytes]))
     const cli = keys.some((k) => k !== 'http-proxy') ? bundle('src/cli/main.ts') : ''
     const hook = gcHook ? ['--expose-gc', '--import', `file://${bundle('bench/gc-hook.ts')}`] : []
     for (const key of keys) {
@@ -242,6 +257,7 @@ async function load(url: string, seconds: number): Promise<LoadFigures> {
 export interface ThroughputRow {
   page: string
   path: string
+  type: string
   bytes: number
   proxy: ProxyKey
   requestsPerSecond: Spread
@@ -282,6 +298,7 @@ export async function measureProxyThroughput(
         return {
           page: page.name,
           path: page.path,
+          type: page.type,
           bytes: page.bytes.length,
           proxy,
           requestsPerSecond: spread(s.map((f) => f.requestsPerSecond)),

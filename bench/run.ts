@@ -15,6 +15,7 @@ import {
   measureLeak,
   measureProxyThroughput,
   measureTtfb,
+  assetOf,
   pickPages,
   PROXY_NAMES,
 } from './proxy.js'
@@ -148,7 +149,8 @@ const pageLabel = (bytes: number) => `${Math.round(bytes / 1000)} KB`
 async function proxySection(): Promise<Section | null> {
   if (!wanted('proxy')) return null
   const { rounds, seconds } = CONFIG.proxy
-  const rows = await measureProxyThroughput(proxyPages(), rounds, seconds, progress)
+  const pages = proxyPages()
+  const rows = await measureProxyThroughput([...pages, assetOf(pages[1]!)], rounds, seconds, progress)
   const limit = (row: (typeof rows)[number]) =>
     rows.find((r) => r.path === row.path && r.proxy === 'http-proxy')!
   const title =
@@ -159,7 +161,7 @@ async function proxySection(): Promise<Section | null> {
     ['page', 'proxy', 'req/s', 'min–max', '× http-proxy', 'p50 ms', 'p99 ms', 'p99 × http-proxy'],
     'llrrrrrr',
     rows.map((r) => [
-      pageLabel(r.bytes),
+      r.path === '/asset' ? `${pageLabel(r.bytes)}, not HTML` : pageLabel(r.bytes),
       PROXY_NAMES[r.proxy],
       r.requestsPerSecond.median.toFixed(0),
       `${r.requestsPerSecond.min.toFixed(0)}–${r.requestsPerSecond.max.toFixed(0)}`,

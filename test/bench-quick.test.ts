@@ -37,7 +37,7 @@ t.test('bench --quick runs every contender and section and writes its JSON', asy
   }
   t.match(stdout, /\| tagwarden report \| 100 KiB \|/, 'memory: report')
   t.match(stdout, /\| tagwarden block \| 16 MiB \|/, 'memory: block')
-  for (const page of ['13 KB', '84 KB', '288 KB']) {
+  for (const page of ['13 KB', '84 KB', '288 KB', '84 KB, not HTML']) {
     for (const proxy of ['plain http-proxy', 'tagwarden proxy report', 'tagwarden proxy block']) {
       t.match(stdout, `\n| ${page} | ${proxy} |`, `proxy: ${page} ${proxy}`)
     }
@@ -51,7 +51,7 @@ t.test('bench --quick runs every contender and section and writes its JSON', asy
   t.match(json, { quick: true, node: process.version, cores: Number, cpu: String })
   t.equal(json.inspector.results.length, 8)
   t.equal(json.memory.results.length, 4)
-  t.equal(json.proxy.results.length, 9)
+  t.equal(json.proxy.results.length, 12)
   t.equal(json.ttfb.results.length, 3)
   const leak = json['proxy-memory'].results as { requests: number; blocked: number }[]
   t.same(
