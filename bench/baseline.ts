@@ -1,10 +1,9 @@
-import { buildSync } from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { createInspector, parsePolicy } from '../src/index.js'
-import { ROOT } from './bundle.js'
+import { bundle, BUNDLES, ROOT } from './bundle.js'
 
 /** The parts of the library a tagwarden contender uses: from this tree or from an earlier commit. */
 export interface TagwardenLib {
@@ -27,23 +26,12 @@ export interface Baseline {
 export function bundleBaseline(commit: string): Baseline {
   const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
   const short = git(['rev-parse', '--short', commit])
-  // Inside node_modules, so the bundle's bare imports resolve to the installed packages.
-  const dir = join(ROOT, 'node_modules', '.cache', 'tagwarden-bench', `baseline-${short}`)
+  const dir = join(BUNDLES, `baseline-${short}`)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const archive = execFileSync('git', ['archive', '--format=tar', short, 'src', 'schema'], { cwd: ROOT })
   execFileSync('tar', ['-x', '-C', dir], { input: archive })
-  const outfile = join(dir, 'index.mjs')
-  buildSync({
-    entryPoints: [join(dir, 'src', 'index.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-  })
-  return { commit: short, file: outfile }
+  return { commit: short, file: bundle(relative(ROOT, join(dir, 'src', 'index.ts')), join(dir, 'index.mjs')) }
 }
 
 export async function loadBaseline(baseline: Baseline): Promise<TagwardenLib> {
