@@ -24,6 +24,8 @@ export interface ExchangeContext {
   path: string
   requestId: string
   log: Logger
+  /** Whether `log` writes debug lines: checked first, so that a request that logs nothing makes no child logger. */
+  debug: boolean
   metrics: TagwardenMetrics
   blockPage: string | undefined
   onDone: (exchange: Exchange) => void
@@ -235,7 +237,7 @@ export class Exchange {
   #onClientClose(): void {
     if (this.#done || this.#res.writableFinished) return
     this.#clientGone = true
-    this.#ctx.log.debug('client closed the connection before the response ended')
+    if (this.#ctx.debug) this.#ctx.log.debug('client closed the connection before the response ended')
     this.#proxyReq?.destroy()
     if (this.#sink !== undefined) this.#sink.destroy(new AbortedError('the client closed the connection'))
     else if (this.#proxyReq === undefined || this.#proxyRes === undefined) this.#finish('error')
@@ -272,7 +274,7 @@ export class Exchange {
         metrics.inspectedBytes.inc({ site: site.name }, v.bytes)
         metrics.inspectionSeconds.observe({ site: site.name }, inspector!.seconds)
       }
-      this.#ctx.log.debug({ status: this.#res.statusCode, verdict: label }, 'response')
+      if (this.#ctx.debug) this.#ctx.log.debug({ status: this.#res.statusCode, verdict: label }, 'response')
       this.#ctx.onDone(this)
     })
   }

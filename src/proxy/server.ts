@@ -88,12 +88,22 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
     const url = documentUrl(req, target, config.trustProxy)
     if (url === undefined) return errorResponse(res, 400)
     const requestId = randomUUID()
+    let log: Logger | undefined
     const exchange = new Exchange(req, res, {
       site,
       url,
       path: target.path,
       requestId,
-      log: logger.child({ reqId: requestId, site: site.name, method: req.method, path: url.pathname }),
+      // Made on first use: pino renders a child's bindings when it is made, and most requests log nothing.
+      get log() {
+        return (log ??= logger.child({
+          reqId: requestId,
+          site: site.name,
+          method: req.method,
+          path: url.pathname,
+        }))
+      },
+      debug: logger.isLevelEnabled('debug'),
       metrics,
       blockPage: config.blockPage,
       onDone: (done) => {
