@@ -22,6 +22,19 @@ interface MimeType {
  */
 export function charsetFromContentType(value: string | undefined): string | null {
   if (value === undefined) return null
+  // A site sends a handful of distinct Content-Type values; parsing one costs more than the rest of
+  // setting up an inspector. Bounded: cleared when full.
+  const known = charsetByContentType.get(value)
+  if (known !== undefined) return known
+  if (charsetByContentType.size >= 256) charsetByContentType.clear()
+  const charset = parseCharset(value)
+  charsetByContentType.set(value, charset)
+  return charset
+}
+
+const charsetByContentType = new Map<string, string | null>()
+
+function parseCharset(value: string): string | null {
   // Fetch "extract a MIME type": the last parsable type wins; a charset carries over to a later
   // value of the same essence that has none, and is dropped when the essence changes.
   let charset: string | undefined

@@ -18,6 +18,7 @@ const compiledGlobs = new WeakMap<Route, RegExp>()
 
 /** The directives that apply to `path` (a request path, query allowed): the first matching route's, else the policy's. */
 export function directivesForPath(policy: Policy, path: string): DirectiveSet {
+  if (policy.routes.length === 0) return policy.directiveSet
   const normalised = normalisePath(path)
   for (const route of policy.routes) {
     let glob = compiledGlobs.get(route)
