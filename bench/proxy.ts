@@ -22,6 +22,9 @@ export const PROXY_NAMES: Record<ProxyKey, string> = {
   'tagwarden-block': 'tagwarden proxy block',
 }
 
+/** Where every server of the benchmarks listens: loopback, any free port. */
+const LOOPBACK = '127.0.0.1:0'
+
 /** autocannon's connections: a handful of keep-alive clients, as a busy site's front sees. */
 export const CONNECTIONS = 10
 
@@ -128,10 +131,7 @@ export async function startRig(
       // The CLI as a user runs it: default log level (one JSON line per violation, none per request).
       const proxy = await startChild(
         cli,
-        ['proxy', '--target', target, '--policy', policy, '--listen', '127.0.0.1:0'].concat([
-          '--metrics-listen',
-          '127.0.0.1:0',
-        ]),
+        ['proxy', '--target', target, '--policy', policy, '--listen', LOOPBACK, '--metrics-listen', LOOPBACK],
         { nodeArgs: hook },
       )
       started.push(proxy)
