@@ -9,6 +9,8 @@
  * the parent, so learning's garbage is not in this process's RSS.
  */
 import { readFileSync } from 'node:fs'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { text } from 'node:stream/consumers'
@@ -16,7 +18,6 @@ import { createInspector, parsePolicy } from '../src/index.js'
 import { CHUNK_SIZE, DOCUMENT } from './corpus.js'
 import { assertClean } from './feed.js'
 import { generateHtml } from './html-gen.js'
-import { collectGarbage } from './stats.js'
 
 export interface MemorySample {
   action: 'report' | 'block'
@@ -49,6 +50,9 @@ if ((action !== 'report' && action !== 'block') || !(Number(bytesArg) > 0)) {
 const total = Number(bytesArg)
 
 const policy = parsePolicy(JSON.parse(await text(process.stdin)), '<learned>')
+// The RSS before streaming is measured after a full collection: set-up's garbage is not the stream's.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
 collectGarbage()
 const baselineRss = process.memoryUsage.rss()
 
