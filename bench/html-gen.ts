@@ -7,17 +7,8 @@
  * compares), so a policy learned from the first megabyte allows the whole document: `block` stays clean.
  */
 
-/** mulberry32: small, fast, seedable; the same seed gives the same document. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// The tests' seeded generator (mulberry32): the same seed gives the same document.
+import { prng } from '../test/helpers/chunks.js'
 
 const WORDS = (
   'the of and to in is that for it as was with be by on not he this are or his from at which but have ' +

@@ -11,7 +11,7 @@ import { AbortedError, InvalidOptionError } from '../errors.js'
 import type { Policy } from '../policy/types.js'
 import { upstreamError } from '../proxy/errors.js'
 import { endToEndResponseHeaders } from '../proxy/headers.js'
-import { blockedResponse, errorResponse, isInspected } from '../proxy/responses.js'
+import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from '../proxy/responses.js'
 import { documentUrl } from './document-url.js'
 import { countResponse, isRefusal, startInspection } from './inspection.js'
 import { policyUnavailable } from './node-http.js'
@@ -96,12 +96,7 @@ function respond(
   let clientGone = false
   const sink = new ClientSink(res, head)
   if (inspector === undefined || !gateCanRefuse(embedding.settings, policy)) {
-    head()
-    // With the first body bytes in one socket write, or alone if none by the end of this turn of the
-    // event loop (src/proxy/exchange.ts does the same).
-    setImmediate(() => {
-      if (!sink.started && !res.writableEnded && !res.destroyed) res.flushHeaders()
-    })
+    sendHeadersSoon(res, head, () => sink.started)
   }
   const onClose = (): void => {
     if (res.writableFinished) return

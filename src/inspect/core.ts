@@ -122,7 +122,8 @@ export class InspectionCore {
     if (!this.#inspecting) return
     if (this.passing) {
       for (let at = 0; at < chunk.length && this.#inspecting; at += SCAN_SLICE) {
-        await this.#scan(chunk.subarray(at, at + SCAN_SLICE), forward)
+        const decoding = this.#scan(chunk.subarray(at, at + SCAN_SLICE), forward)
+        if (decoding !== undefined) await decoding
       }
       return
     }
@@ -134,7 +135,8 @@ export class InspectionCore {
     for (let at = 0; at < chunk.length; at += SCAN_SLICE) {
       const end = Math.min(at + SCAN_SLICE, chunk.length)
       this.#heldBytes += end - at
-      await this.#scan(chunk.subarray(at, end), forward)
+      const decoding = this.#scan(chunk.subarray(at, end), forward)
+      if (decoding !== undefined) await decoding
       if (this.#inspecting && this.#charset.encoding !== null && this.#scanner.settled) judged = end
       else if (this.#inspecting && this.#heldBytes > this.#options.limits.maxHeldBytes) {
         this.#limit(
@@ -163,12 +165,21 @@ export class InspectionCore {
     if (from < chunk.length) this.#held.push(chunk.subarray(from))
   }
 
-  /** Undo the content coding and the charset, and feed the parser; then act on what it found. */
-  async #scan(piece: Uint8Array, forward: Forward): Promise<void> {
-    const decoded =
-      this.#content === null ? [piece] : await this.#undoContentEncoding(this.#content.write(piece))
-    for (const bytes of decoded) this.#scanner.write(this.#charset.write(bytes))
-    this.#afterInput(forward)
+  /**
+   * Undo the content coding and the charset, and feed the parser; then act on what it found.
+   * Synchronous for an identity body (the per-slice hot path: no promise, no microtask); a promise
+   * only while a decompressor (zlib, asynchronous) has the piece.
+   */
+  #scan(piece: Uint8Array, forward: Forward): Promise<void> | undefined {
+    if (this.#content === null) {
+      this.#scanner.write(this.#charset.write(piece))
+      this.#afterInput(forward)
+      return undefined
+    }
+    return this.#undoContentEncoding(this.#content.write(piece)).then((decoded) => {
+      for (const bytes of decoded) this.#scanner.write(this.#charset.write(bytes))
+      this.#afterInput(forward)
+    })
   }
 
   /** End of body: run the end-of-file steps, judge what is left, forward what is held. */

@@ -13,7 +13,7 @@ import { UpstreamError, upstreamError } from './errors.js'
 import { endToEndResponseHeaders } from './headers.js'
 import type { ResolvedSite } from './options.js'
 import { pipeStreams } from './pipe-streams.js'
-import { blockedResponse, errorResponse, isInspected } from './responses.js'
+import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from './responses.js'
 import { TimedInspector } from './timed-inspector.js'
 
 export interface ExchangeContext {
@@ -142,13 +142,7 @@ export class Exchange {
     // Headers wait for the first byte the gate releases only when the gate can still refuse the
     // response: then a block before it is a clean 502 rather than a cut.
     if (!inspected || (site.action === 'report' && site.onLimit === 'pass')) {
-      head()
-      // They go out with the first body bytes, in one socket write (as http-proxy's own pass-through
-      // sends them: a write per response is what a proxy spends most on); if no body byte has come
-      // by the end of this turn of the event loop — a slow upstream — they go out alone.
-      setImmediate(() => {
-        if (!this.#bodyStarted && !res.writableEnded && !res.destroyed) res.flushHeaders()
-      })
+      sendHeadersSoon(res, head, () => this.#bodyStarted)
     }
     this.#sink = this.#clientSink(head)
     const stages = inspector ? [proxyRes, inspector, this.#sink] : [proxyRes, this.#sink]

@@ -18,6 +18,19 @@ export function isInspected(
   return isInspectedType(contentType)
 }
 
+/**
+ * Headers the gate does not hold: set now, sent with the first body bytes in one socket write (as
+ * http-proxy's own pass-through sends them: a write per response is what a proxy spends most on),
+ * or alone if no body byte has been written by the end of this turn of the event loop (a slow
+ * upstream: a streaming response's client still sees them at once).
+ */
+export function sendHeadersSoon(res: ServerResponse, head: () => void, bodyStarted: () => boolean): void {
+  head()
+  setImmediate(() => {
+    if (!bodyStarted() && !res.writableEnded && !res.destroyed) res.flushHeaders()
+  })
+}
+
 export const DEFAULT_BLOCK_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>502 Blocked</title></head>
 <body><h1>502 Blocked</h1>
