@@ -10,7 +10,7 @@ import {
 import { scanMeta } from '../src/html/charset-prescan.js'
 import { InvalidOptionError } from '../src/errors.js'
 
-const ENCODING_DIR = new URL('../../shared/conformance/html5lib/encoding/', import.meta.url)
+const ENCODING_DIR = new URL('fixtures/html5lib/encoding/', import.meta.url)
 
 const SEED_COUNT = 25
 

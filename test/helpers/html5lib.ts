@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-/** The html5lib-tests data shared beside the project (never copied into it). */
-export const HTML5LIB = join(import.meta.dirname, '..', '..', '..', 'shared', 'conformance', 'html5lib')
+/** The html5lib-tests data (MIT), kept in the repository: see `test/fixtures/html5lib/README.md`. */
+export const HTML5LIB = join(import.meta.dirname, '..', 'fixtures', 'html5lib')
 
 export interface TreeConstructionCase {
   file: string
