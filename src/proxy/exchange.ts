@@ -51,7 +51,12 @@ export class Exchange {
   #responseTimer: NodeJS.Timeout | undefined
   #timeout: UpstreamError | undefined
   #clientGone = false
-  #awaitingClient = false
+  /** The client left after the upstream's whole body arrived: it is inspected to its end, and dropped. */
+  #discarding = false
+  /** The client sink's write waiting for the client to drain. */
+  #awaitingClient: (() => void) | undefined
+  /** The upstream's body has ended: it can no longer be silent. */
+  #upstreamEnded = false
   #done = false
   /** Whether a body byte has been written to the client (the headers went with it). */
   #bodyStarted = false
@@ -150,6 +155,10 @@ export class Exchange {
       error === undefined ? this.#finish('skipped') : this.#responseFailed(error),
     )
     proxyRes.on('data', () => this.#armResponseTimer())
+    proxyRes.once('end', () => {
+      this.#upstreamEnded = true
+      clearTimeout(this.#responseTimer)
+    })
   }
 
   /** http-proxy's error callback: the upstream request failed (or was destroyed by a timeout). */
@@ -182,25 +191,36 @@ export class Exchange {
     const res = this.#res
     return new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
+        if (this.#discarding) return callback()
         head()
         this.#bodyStarted = true
         if (res.write(chunk)) return callback()
         // The client is slower than the upstream, which backpressure pauses: not upstream silence.
-        this.#awaitingClient = true
+        this.#awaitingClient = callback
         clearTimeout(this.#responseTimer)
         this.#responseTimer = undefined
-        res.once('drain', () => {
-          this.#awaitingClient = false
-          this.#armResponseTimer()
-          callback()
-        })
+        res.once('drain', this.#clientDrained)
       },
       final: (callback) => {
-        head()
-        res.end()
+        if (!this.#discarding) {
+          head()
+          res.end()
+        }
         callback()
       },
+      destroy: (error, callback) => {
+        res.removeListener('drain', this.#clientDrained)
+        this.#awaitingClient = undefined
+        callback(error)
+      },
     })
+  }
+
+  readonly #clientDrained = (): void => {
+    const callback = this.#awaitingClient
+    this.#awaitingClient = undefined
+    this.#armResponseTimer()
+    callback?.()
   }
 
   #responseFailed(error: unknown): void {
@@ -232,13 +252,24 @@ export class Exchange {
     if (this.#done || this.#res.writableFinished) return
     this.#clientGone = true
     if (this.#ctx.debug) this.#ctx.log.debug('client closed the connection before the response ended')
+    if (this.#inspector !== undefined && this.#sink !== undefined && this.#proxyRes?.complete) {
+      // The upstream's whole body is here, and the client may well have all of it (a client that
+      // sent `Connection: close`, or a keep-alive client leaving, closes right after the last byte):
+      // it is inspected to its end and counted — report exists to count what was delivered — and
+      // only the output is dropped. Bounded: nothing more comes from the upstream, and the limits
+      // bound the inspection.
+      this.#discarding = true
+      this.#res.removeListener('drain', this.#clientDrained)
+      this.#clientDrained()
+      return
+    }
     this.#proxyReq?.destroy()
     if (this.#sink !== undefined) this.#sink.destroy(new AbortedError('the client closed the connection'))
     else if (this.#proxyReq === undefined || this.#proxyRes === undefined) this.#finish('error')
   }
 
   #armResponseTimer(): void {
-    if (this.#done || this.#awaitingClient) return
+    if (this.#done || this.#awaitingClient !== undefined || this.#upstreamEnded) return
     // Re-armed on every chunk from the upstream: refresh() reuses the timer (a cleared one cannot be).
     if (this.#responseTimer !== undefined) this.#responseTimer.refresh()
     else this.#responseTimer = setTimeout(() => this.#timedOut('response'), this.#ctx.site.responseTimeout)
