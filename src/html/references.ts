@@ -1,4 +1,4 @@
-import { html, type Token } from 'parse5'
+import type { Attribute } from './parser/tokens.js'
 import type { CheckedDirective, InlineType } from '../policy/types.js'
 import { refreshTarget } from './refresh.js'
 import { srcsetUrls } from './srcset.js'
@@ -29,14 +29,16 @@ export type ElementCheck =
 export type InlineText = { directive: CheckedDirective; type: InlineType }
 
 const XLINK = 'http://www.w3.org/1999/xlink'
+const HTML_NS = 'http://www.w3.org/1999/xhtml'
+const SVG_NS = 'http://www.w3.org/2000/svg'
 
-function attr(attrs: readonly Token.Attribute[], name: string): string | undefined {
+function attr(attrs: readonly Attribute[], name: string): string | undefined {
   for (const a of attrs) if (a.name === name && a.namespace === undefined) return a.value
   return undefined
 }
 
 /** SVG `href`, falling back to `xlink:href` (SVG 2 §16.1.3). */
-function svgHref(attrs: readonly Token.Attribute[]): { name: string; value: string } | undefined {
+function svgHref(attrs: readonly Attribute[]): { name: string; value: string } | undefined {
   const plain = attr(attrs, 'href')
   if (plain !== undefined) return { name: 'href', value: plain }
   for (const a of attrs)
@@ -67,7 +69,7 @@ const JS_MIME_TYPES = new Set([
  * Whether a `<script>` runs at all: HTML §4.12.1.1 "prepare the script element", steps 8–12 (the
  * script's type). A data block (`type=text/template`, JSON-LD) is never run, so never checked by CSP.
  */
-export function isRunnableScript(attrs: readonly Token.Attribute[]): boolean {
+export function isRunnableScript(attrs: readonly Attribute[]): boolean {
   const type = attr(attrs, 'type')
   const language = attr(attrs, 'language')
   let blockType: string
@@ -85,7 +87,7 @@ export function isRunnableScript(attrs: readonly Token.Attribute[]): boolean {
 }
 
 /** HTML §4.2.6 "update a style block", step 4: only `text/css` (or no type) styles apply. */
-function isCssStyle(attrs: readonly Token.Attribute[]): boolean {
+function isCssStyle(attrs: readonly Attribute[]): boolean {
   const type = attr(attrs, 'type')
   return type === undefined || type === '' || type.trim().toLowerCase() === 'text/css'
 }
@@ -93,30 +95,27 @@ function isCssStyle(attrs: readonly Token.Attribute[]): boolean {
 /** The inline text an element runs or applies, if any: checked once the element closes. */
 export function inlineTextOf(element: {
   tagName: string
-  namespaceURI: html.NS
-  attrs: Token.Attribute[]
+  namespaceURI: string
+  attrs: Attribute[]
 }): InlineText | null {
   const { tagName, namespaceURI, attrs } = element
   if (tagName === 'script') {
-    if (namespaceURI === html.NS.HTML && isRunnableScript(attrs) && attr(attrs, 'src') === undefined) {
+    if (namespaceURI === HTML_NS && isRunnableScript(attrs) && attr(attrs, 'src') === undefined) {
       return { directive: 'script-src-elem', type: 'script' }
     }
-    if (namespaceURI === html.NS.SVG && svgHref(attrs) === undefined) {
+    if (namespaceURI === SVG_NS && svgHref(attrs) === undefined) {
       return { directive: 'script-src-elem', type: 'script' }
     }
     return null
   }
-  if (
-    tagName === 'style' &&
-    (namespaceURI === html.NS.SVG || (namespaceURI === html.NS.HTML && isCssStyle(attrs)))
-  ) {
+  if (tagName === 'style' && (namespaceURI === SVG_NS || (namespaceURI === HTML_NS && isCssStyle(attrs)))) {
     return { directive: 'style-src-elem', type: 'style' }
   }
   return null
 }
 
 /** HTML §4.6.7 link types that fetch: `rel` tokens are ASCII-case-insensitive and whitespace-separated. */
-function linkChecks(attrs: readonly Token.Attribute[], out: ElementCheck[]): void {
+function linkChecks(attrs: readonly Attribute[], out: ElementCheck[]): void {
   const href = attr(attrs, 'href')
   if (href === undefined || href === '') return
   const rel = (attr(attrs, 'rel') ?? '').toLowerCase().split(/[\t\n\f\r ]+/)
@@ -145,7 +144,7 @@ const NO_CHECKS: readonly ElementCheck[] = Object.freeze([])
 
 /** The checks an element's own markup asks for. `parentTagName` tells `<picture><source>` apart. */
 export function elementChecks(
-  element: { tagName: string; namespaceURI: html.NS; attrs: readonly Token.Attribute[] },
+  element: { tagName: string; namespaceURI: string; attrs: readonly Attribute[] },
   parentTagName: string | null,
 ): readonly ElementCheck[] {
   const { tagName, namespaceURI, attrs } = element
@@ -153,7 +152,7 @@ export function elementChecks(
   if (attrs.length === 0) return NO_CHECKS
   const out: ElementCheck[] = []
 
-  if (namespaceURI === html.NS.SVG) {
+  if (namespaceURI === SVG_NS) {
     const href = svgHref(attrs)
     if (href === undefined || href.value.trim() === '') return attributeChecks(attrs, out)
     if (tagName === 'script') {
@@ -177,7 +176,7 @@ export function elementChecks(
     }
     return attributeChecks(attrs, out)
   }
-  if (namespaceURI !== html.NS.HTML) return attributeChecks(attrs, out)
+  if (namespaceURI !== HTML_NS) return attributeChecks(attrs, out)
 
   switch (tagName) {
     case 'script':
@@ -264,7 +263,7 @@ export function elementChecks(
  * runs for every element with attributes, and the closures were a measurable share of its cost.)
  */
 function urlCheck(
-  attrs: readonly Token.Attribute[],
+  attrs: readonly Attribute[],
   directive: CheckedDirective,
   attribute: string,
   out: ElementCheck[],
@@ -287,7 +286,7 @@ function navigationCheck(attribute: string, value: string | undefined, out: Elem
  * Event handler content attributes run script (HTML §8.1.8.1) on HTML, SVG and MathML elements;
  * `style` attributes apply CSS (CSP3 §6.1.13 style-src-attr).
  */
-function attributeChecks(attrs: readonly Token.Attribute[], out: ElementCheck[]): ElementCheck[] {
+function attributeChecks(attrs: readonly Attribute[], out: ElementCheck[]): ElementCheck[] {
   for (const a of attrs) {
     if (a.namespace !== undefined) continue
     const name = a.name
@@ -316,7 +315,7 @@ function attributeChecks(attrs: readonly Token.Attribute[], out: ElementCheck[])
  * A frame's `src`. `about:` URLs (about:blank) are not fetched, so CSP never sees them (Fetch §4.2
  * "scheme fetch"; CSP checks requests).
  */
-function frameSource(attrs: readonly Token.Attribute[], out: ElementCheck[]): void {
+function frameSource(attrs: readonly Attribute[], out: ElementCheck[]): void {
   const src = attr(attrs, 'src')
   if (src === undefined || src.trim() === '') return
   if (isJavascriptUrl(src)) out.push({ kind: 'navigation', attribute: 'src', value: src })
@@ -329,7 +328,7 @@ function frameSource(attrs: readonly Token.Attribute[], out: ElementCheck[]): vo
  * "form submission algorithm", step 8), which the policy then judges too. A `javascript:` action
  * is a navigation (script), and browsers check it against form-action as well.
  */
-function formAction(attrs: readonly Token.Attribute[], name: string, out: ElementCheck[]): void {
+function formAction(attrs: readonly Attribute[], name: string, out: ElementCheck[]): void {
   const value = attr(attrs, name)
   if (value === undefined) return
   if (isJavascriptUrl(value)) out.push({ kind: 'navigation', attribute: name, value })
