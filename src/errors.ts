@@ -155,3 +155,43 @@ export class UpstreamError extends TagwardenError {
     this.kind = kind
   }
 }
+
+/** Why a probe failed; the `reason` label of `tagwarden_probe_failed`. */
+export const PROBE_FAILURE_REASONS = [
+  'dns',
+  'connect',
+  'tls',
+  'timeout',
+  'reset',
+  'protocol',
+  'http_status',
+  'redirect_loop',
+  'too_many_redirects',
+  'off_site_redirect',
+  'body_too_large',
+  'not_html',
+  'not_inspected',
+  'pin_fetch',
+  'other',
+] as const
+export type ProbeFailureReason = (typeof PROBE_FAILURE_REASONS)[number]
+
+/** A probe could not fetch its target, or not inspect it to the end; `reason` says which step failed. */
+export class ProbeError extends TagwardenError {
+  override readonly code = 'TW_ERR_PROBE'
+  override name = 'ProbeError'
+  readonly reason: ProbeFailureReason
+  constructor(message = 'the probe failed', reason: ProbeFailureReason = 'other', options?: ErrorOptions) {
+    super(message, options)
+    this.reason = reason
+  }
+}
+
+/** A probe target the configuration does not allow: the exporter answers 400 and fetches nothing. */
+export class ProbeTargetError extends TagwardenError {
+  override readonly code = 'TW_ERR_PROBE_TARGET'
+  override name = 'ProbeTargetError'
+  constructor(message = 'the probe target is not allowed by the configuration') {
+    super(message)
+  }
+}

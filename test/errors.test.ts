@@ -16,6 +16,8 @@ const table: [new () => errors.TagwardenError, string, string][] = [
   [errors.UsageError, 'TW_ERR_USAGE', 'UsageError'],
   [errors.ConfigError, 'TW_ERR_CONFIG', 'ConfigError'],
   [errors.UpstreamError, 'TW_ERR_UPSTREAM', 'UpstreamError'],
+  [errors.ProbeError, 'TW_ERR_PROBE', 'ProbeError'],
+  [errors.ProbeTargetError, 'TW_ERR_PROBE_TARGET', 'ProbeTargetError'],
 ]
 
 for (const [ErrorClass, code, name] of table) {

@@ -1,5 +1,6 @@
 import { TagwardenError } from '../errors.js'
 import { LEARN_USAGE, learn } from './learn.js'
+import { PROBE_USAGE, probe } from './probe.js'
 import { PROXY_USAGE, proxy } from './proxy.js'
 import { SCAN_USAGE, scan } from './scan.js'
 
@@ -9,6 +10,7 @@ commands:
   scan    inspect HTML files against a policy
   learn   print a policy that allows exactly what HTML files contain
   proxy   run the inspecting reverse proxy in front of a site
+  probe   fetch pages as visitors receive them and inspect them (or run as a Prometheus exporter)
 
 Run "tagwarden <command> --help" for a command's options.`
 
@@ -16,6 +18,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   scan: { run: scan, usage: SCAN_USAGE },
   learn: { run: learn, usage: LEARN_USAGE },
   proxy: { run: proxy, usage: PROXY_USAGE },
+  probe: { run: probe, usage: PROBE_USAGE },
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * Policies from objects, CSP strings and JSON/YAML files (DESIGN.md "Policy").
  *
- *   { action?: 'block' | 'report', directives: { name: string[] | string }, routes?: [{ path, directives }] }
+ *   { action?: 'block' | 'report', directives: { name: string[] | string }, routes?: [{ path, directives }],
+ *     pins?: { url: 'sha384-…' } }
  *
  * Shape errors come from the JSON Schema (schema/policy.schema.json); everything else is checked by
  * hand so each message names the file, the field and what was expected, on one line.
@@ -13,14 +14,16 @@ import { IoError } from '../errors.js'
 import { compileDirectives } from './compile.js'
 import { CspSyntaxError, parseSerializedCsp } from './csp-string.js'
 import { fieldPath, policyError, type Origin } from './messages.js'
+import { compilePins } from './pins.js'
 import { checkGlob } from './routes.js'
-import type { Action, Policy, Route, SourceList } from './types.js'
+import type { Action, Pin, Policy, Route, SourceList } from './types.js'
 import { validateShape } from './validate-shape.js'
 
 interface PolicyObject {
   action?: Action
   directives: Record<string, string | string[]>
   routes?: { path: string; directives: Record<string, string | string[]> }[]
+  pins?: Record<string, string>
 }
 
 /**
@@ -93,7 +96,8 @@ function fromObject(object: PolicyObject, origin: Origin): Policy {
     const merged = new Map<string, SourceList>([...base.directives, ...own.directives])
     return Object.freeze({ path: route.path, directiveSet: Object.freeze({ directives: merged }) })
   })
-  return assemble(object.action ?? 'block', base.directives, routes, origin, unchecked, warnings)
+  const pins = object.pins === undefined ? undefined : compilePins(object.pins, origin)
+  return assemble(object.action ?? 'block', base.directives, routes, origin, unchecked, warnings, pins)
 }
 
 function fromCspString(serialized: string, origin: Origin): Policy {
@@ -118,8 +122,10 @@ function assemble(
   origin: Origin,
   unchecked: string[],
   warnings: string[],
+  pins?: ReadonlyMap<string, Pin>,
 ): Policy {
   return Object.freeze({
+    ...(pins === undefined || pins.size === 0 ? {} : { pins }),
     action,
     directiveSet: Object.freeze({ directives }),
     routes: Object.freeze(routes),

@@ -2,6 +2,7 @@
  * The policy model shared by the loader, the matcher, `learn` and the inspector.
  * Vocabulary and semantics are CSP Level 3's (https://w3c.github.io/webappsec-csp/).
  */
+import type { IntegrityHash } from './sri.js'
 
 export type Action = 'block' | 'report'
 
@@ -63,6 +64,15 @@ export interface Route {
   readonly directiveSet: DirectiveSet
 }
 
+/** A pinned third-party resource (the policy's `pins`): the SRI hashes its bytes must match. */
+export interface Pin {
+  /** The URL as pinned, without its fragment. */
+  readonly url: string
+  /** The hashes as written (`sha384-…`, several separated by spaces). */
+  readonly expression: string
+  readonly hashes: readonly IntegrityHash[]
+}
+
 export interface Policy {
   readonly action: Action
   readonly directiveSet: DirectiveSet
@@ -76,4 +86,6 @@ export interface Policy {
    * (`'unsafe-eval'`, `'report-sample'`, …), duplicate directives ignored in a CSP string.
    */
   readonly warnings?: readonly string[]
+  /** Pinned third-party content by URL (without fragment): what `tagwarden probe` verifies. Default none. */
+  readonly pins?: ReadonlyMap<string, Pin>
 }

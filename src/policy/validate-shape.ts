@@ -40,6 +40,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   routes: 'expected a list of routes, each { path, directives }',
   'routes[]': 'expected a route: an object with "path" and "directives"',
   'routes[].path': 'expected a path glob starting with "/" (e.g. "/embed/*")',
+  pins: 'expected an object mapping absolute http(s) URLs to SRI hashes ("sha384-…")',
+  'pins.*': 'expected SRI hashes: sha256-, sha384- or sha512- followed by the base64 digest',
   $schema: 'expected a string',
 }
 
@@ -72,7 +74,7 @@ function expectation(keys: readonly (string | number)[]): string {
   let prev: string | number | undefined
   for (const key of keys) {
     if (typeof key === 'number') shape += '[]'
-    else if (prev === 'directives') shape += '.*'
+    else if (prev === 'directives' || prev === 'pins') shape += '.*'
     else shape = key === 'directives' ? 'directives' : fieldPath(shape, key)
     prev = key
   }
