@@ -96,8 +96,9 @@ export class Tokenizer extends TextStates implements TokenizerControl {
   }
 
   /**
-   * Where the token just emitted ends: the line of its last code unit and the column just after it
-   * (for a start tag, the column of its `>`). Lines are counted lazily, from the last position asked.
+   * Where the token just emitted ends: the line of the point just after it and the code units before
+   * that point on its line — for a tag, the 1-based column of its `>`; after a text run that ends in a
+   * newline, column 0 of the next line. Lines are counted lazily, from the last position asked.
    */
   position(): TokenPosition {
     if (this.tokenEnd !== this.positionAt) this.computePosition()
