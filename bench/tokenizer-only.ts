@@ -27,7 +27,10 @@ if (process.env.TW_TOKENIZER_BENCH_BUNDLED !== '1') {
   process.exit(child.status ?? 1)
 }
 
-const CORPUS = join(dirname(createRequire(import.meta.url).resolve('htmlparser-benchmark/package.json')), 'files')
+const CORPUS = join(
+  dirname(createRequire(import.meta.url).resolve('htmlparser-benchmark/package.json')),
+  'files',
+)
 const CHUNK = 16 * 1024
 const rounds = Number(process.argv[2] ?? 5)
 
@@ -141,7 +144,11 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const ours = best.get('tagwarden')!
-console.log(`${pages.length} pages, ${megabytes.toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, best of ${rounds}`)
+console.log(
+  `${pages.length} pages, ${megabytes.toFixed(1)} MB, ${CHUNK / 1024} KiB chunks, best of ${rounds}`,
+)
 for (const [name, speed] of best) {
-  console.log(`${name.padEnd(12)} ${speed.toFixed(1).padStart(7)} MB/s   tagwarden ÷ this: ${(ours / speed).toFixed(2)}`)
+  console.log(
+    `${name.padEnd(12)} ${speed.toFixed(1).padStart(7)} MB/s   tagwarden ÷ this: ${(ours / speed).toFixed(2)}`,
+  )
 }

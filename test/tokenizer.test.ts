@@ -53,21 +53,52 @@ t.test('generated markup through every state: the tokens parse5 emits, at every 
 
 t.test('writes may end anywhere', async (t) => {
   const cases: [string, string[], unknown[]][] = [
-    ['CR at the end of one write, LF at the start of the next: one newline', ['a\r', '\nb\r', 'c\r', '\r\n'], [['T', 'a\nb\nc\n\n'], ['EOF']]],
-    ['a CR LF inside an attribute value', ['<a b="1\r', '\n2">'], [['S', 'a', [['b', '1\n2']], false], ['EOF']]],
-    ['a surrogate pair split in text and in a value', ['x\uD83D', '\uDE00<a b="\uD83D', '\uDE00">'], [['T', 'x\u{1F600}'], ['S', 'a', [['b', '\u{1F600}']], false], ['EOF']]],
+    [
+      'CR at the end of one write, LF at the start of the next: one newline',
+      ['a\r', '\nb\r', 'c\r', '\r\n'],
+      [['T', 'a\nb\nc\n\n'], ['EOF']],
+    ],
+    [
+      'a CR LF inside an attribute value',
+      ['<a b="1\r', '\n2">'],
+      [['S', 'a', [['b', '1\n2']], false], ['EOF']],
+    ],
+    [
+      'a surrogate pair split in text and in a value',
+      ['x\uD83D', '\uDE00<a b="\uD83D', '\uDE00">'],
+      [['T', 'x\u{1F600}'], ['S', 'a', [['b', '\u{1F600}']], false], ['EOF']],
+    ],
     ['a named reference split', ['&no', 'tin; &amp', ';'], [['T', '\u2209 &'], ['EOF']]],
-    ['a legacy reference decided by the next write', ['<a href="?x=1&no', 't=2">&no', 'tx'], [['S', 'a', [['href', '?x=1&not=2']], false], ['T', '\u00ACx'], ['EOF']]],
-    ['a numeric reference split after every unit', ['&', '#', 'x', '1', 'F', '6', '0', '0', ';'], [['T', '\u{1F600}'], ['EOF']]],
-    ['an end tag candidate split', ['<title>a</TIT', 'LE', '>b'], [['S', 'title', [], false], ['T', 'a'], ['E', 'title', [], false], ['T', 'b'], ['EOF']]],
+    [
+      'a legacy reference decided by the next write',
+      ['<a href="?x=1&no', 't=2">&no', 'tx'],
+      [['S', 'a', [['href', '?x=1&not=2']], false], ['T', '\u00ACx'], ['EOF']],
+    ],
+    [
+      'a numeric reference split after every unit',
+      ['&', '#', 'x', '1', 'F', '6', '0', '0', ';'],
+      [['T', '\u{1F600}'], ['EOF']],
+    ],
+    [
+      'an end tag candidate split',
+      ['<title>a</TIT', 'LE', '>b'],
+      [['S', 'title', [], false], ['T', 'a'], ['E', 'title', [], false], ['T', 'b'], ['EOF']],
+    ],
     [']]> split', ['<svg><![CDATA[a]', ']', '>b'], [['S', 'svg', [], false], ['T', 'ab'], ['EOF']]],
-    ['a DOCTYPE keyword split', ['<!DOCTYPE html PU', 'BLIC "x">'], [['D', 'html', 'x', null, false], ['EOF']]],
+    [
+      'a DOCTYPE keyword split',
+      ['<!DOCTYPE html PU', 'BLIC "x">'],
+      [['D', 'html', 'x', null, false], ['EOF']],
+    ],
   ]
   for (const [name, chunks, expected] of cases) t.same(ourTokens(chunks), expected, name)
 })
 
 /** A sink that keeps what the tokenizer's state says after every token. */
-function probe(onToken: (kind: string, tokenizer: Tokenizer) => void): { tokenizer: Tokenizer; sink: TokenSink } {
+function probe(onToken: (kind: string, tokenizer: Tokenizer) => void): {
+  tokenizer: Tokenizer
+  sink: TokenSink
+} {
   const sink: TokenSink = {
     startTag(token: TagToken) {
       if (token.name === 'script') tokenizer.switchTo(TextState.ScriptData)
@@ -132,7 +163,10 @@ t.test('position(): line and column just after each token, however the input is 
     expected.push(`${i + 2}:${line.length}`)
     html += line + breaks[i % 4]
   }
-  const cuts = [...chunkings(html, 2, 5000), ...[13, 4096].map((size): [string, string[]] => [`${size} units`, fixedChunks(html, size)])]
+  const cuts = [
+    ...chunkings(html, 2, 5000),
+    ...[13, 4096].map((size): [string, string[]] => [`${size} units`, fixedChunks(html, size)]),
+  ]
   for (const [name, chunks] of cuts) {
     const found: string[] = []
     const { tokenizer } = probe((kind, tokenizer) => {
@@ -157,7 +191,11 @@ t.test('position() of the last token, asked after the write that emitted it', as
   t.same(tokenizer.position(), { line: 6, column: 6 })
   tokenizer.write('\n'.repeat(5) + 'x')
   tokenizer.write('<i')
-  t.same(tokenizer.position(), { line: 11, column: 1 }, 'a half-read tag is not a token: the text before it is')
+  t.same(
+    tokenizer.position(),
+    { line: 11, column: 1 },
+    'a half-read tag is not a token: the text before it is',
+  )
 })
 
 t.test('tags without attributes share one frozen array; tokens are reused', async (t) => {

@@ -14,12 +14,62 @@ const NAMES = ['a', 'DiV', 'img', 'svg', 'math', 'p', 'foo-bar', 'x\0y', 'Ä', '
 const RAW = ['script', 'style', 'title', 'textarea', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript']
 const ATTR_NAMES = ['href', 'HREF', 'x', 'data-a', '"q', "'s", '<l', '=e', 'a\0b', 'on', 'Zz', 'x:y']
 const REFERENCES = [
-  '&amp;', '&amp', '&AMP', '&lt', '&notit;', '&notin;', '&not', '&noti', '&#65;', '&#x41', '&#X6a;', '&#0;',
-  '&#x80;', '&#x9f', '&#xD800;', '&#1114112;', '&#99999999999999;', '&#;', '&#x;', '&#xg', '&;', '& ', '&',
-  '&CounterClockwiseContourIntegral;', '&CounterClockwiseContourIntegra', '&zwnj;', '&nbsp=', '&nbspx', '&gt=',
-  '&acE;', '&#13;', '&#x0D', '&#128512;', '&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;',
+  '&amp;',
+  '&amp',
+  '&AMP',
+  '&lt',
+  '&notit;',
+  '&notin;',
+  '&not',
+  '&noti',
+  '&#65;',
+  '&#x41',
+  '&#X6a;',
+  '&#0;',
+  '&#x80;',
+  '&#x9f',
+  '&#xD800;',
+  '&#1114112;',
+  '&#99999999999999;',
+  '&#;',
+  '&#x;',
+  '&#xg',
+  '&;',
+  '& ',
+  '&',
+  '&CounterClockwiseContourIntegral;',
+  '&CounterClockwiseContourIntegra',
+  '&zwnj;',
+  '&nbsp=',
+  '&nbspx',
+  '&gt=',
+  '&acE;',
+  '&#13;',
+  '&#x0D',
+  '&#128512;',
+  '&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa;',
 ]
-const TEXT = ['hello', ' ', '\n', '\r', '\r\n', '\0', '\t', '\f', '<', '>', '=', '"', "'", '-', ']', '/', 'é', '\u{1F600}', '\u2028']
+const TEXT = [
+  'hello',
+  ' ',
+  '\n',
+  '\r',
+  '\r\n',
+  '\0',
+  '\t',
+  '\f',
+  '<',
+  '>',
+  '=',
+  '"',
+  "'",
+  '-',
+  ']',
+  '/',
+  'é',
+  '\u{1F600}',
+  '\u2028',
+]
 
 function text(random: Random): string {
   let out = ''
@@ -67,28 +117,76 @@ function piece(random: Random): string {
     case 5: {
       // A raw text element: its content, maybe its end tag (in any case), maybe a false one.
       const name = pick(random, RAW)
-      const end = random() < 0.7 ? `</${random() < 0.3 ? name.toUpperCase() : name}${pick(random, ['>', ' ', '/', 'x>'])}` : ''
+      const end =
+        random() < 0.7
+          ? `</${random() < 0.3 ? name.toUpperCase() : name}${pick(random, ['>', ' ', '/', 'x>'])}`
+          : ''
       return `${startTag(random, name)}${text(random)}${pick(random, ['', `</${name.slice(0, 3)}`, '<!--', '-->', '<'])}${text(random)}${end}`
     }
     case 6: {
       // Script data escaped and double-escaped.
       const inner = pick(random, [
-        '<!--', '-->', '<script>', '</script>', '<SCRIPT ', '<scriptx>', '--', '-', '<!-', '<', '</', '<!--<script>', '</script >',
+        '<!--',
+        '-->',
+        '<script>',
+        '</script>',
+        '<SCRIPT ',
+        '<scriptx>',
+        '--',
+        '-',
+        '<!-',
+        '<',
+        '</',
+        '<!--<script>',
+        '</script >',
       ])
       return `<script>${text(random)}${inner}${text(random)}${pick(random, ['', '-->', '--!>', inner])}${random() < 0.8 ? '</script>' : ''}`
     }
     case 7:
       return pick(random, [
-        '<!---->', '<!-->', '<!--->', '<!-- a -- b -->', '<!-- a --!>', '<!-- <!-- -->', '<!--a--!-->', '<!--a---->',
-        '<!--', '<!-', '<!', '<!--a-', '<!--a--', '<!--a--!', '<!--<!-', '<!x>', '<?php ?>', '</ x>', '</>', '</',
-        '<![CDATA[x]]>', '<!-- \0 -->', '<!--\r\n-->',
+        '<!---->',
+        '<!-->',
+        '<!--->',
+        '<!-- a -- b -->',
+        '<!-- a --!>',
+        '<!-- <!-- -->',
+        '<!--a--!-->',
+        '<!--a---->',
+        '<!--',
+        '<!-',
+        '<!',
+        '<!--a-',
+        '<!--a--',
+        '<!--a--!',
+        '<!--<!-',
+        '<!x>',
+        '<?php ?>',
+        '</ x>',
+        '</>',
+        '</',
+        '<![CDATA[x]]>',
+        '<!-- \0 -->',
+        '<!--\r\n-->',
       ])
     case 8:
       return pick(random, [
-        '<!DOCTYPE html>', '<!doctype HTML>', '<!DOCTYPE>', '<!DOCTYPEhtml>', '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">',
-        '<!DOCTYPE html SYSTEM \'about:legacy-compat\'>', '<!DOCTYPE html PUBLIC"x"\'y\'>', '<!DOCTYPE html PUBLIC>', '<!DOCTYPE html SYSTEM>',
-        '<!DOCTYPE html PUBLIC "a>', '<!DOCTYPE html bogus>', '<!DOCTYPE html SYSTEM "a" b>', '<!DOCTYPE \0>', '<!DOCTYPE html PUB',
-        '<!DOCTYPE html PUBLIC "a" ', '<!doctype', '<!DOCTYPE a\r\nSYSTEM "x">',
+        '<!DOCTYPE html>',
+        '<!doctype HTML>',
+        '<!DOCTYPE>',
+        '<!DOCTYPEhtml>',
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">',
+        "<!DOCTYPE html SYSTEM 'about:legacy-compat'>",
+        '<!DOCTYPE html PUBLIC"x"\'y\'>',
+        '<!DOCTYPE html PUBLIC>',
+        '<!DOCTYPE html SYSTEM>',
+        '<!DOCTYPE html PUBLIC "a>',
+        '<!DOCTYPE html bogus>',
+        '<!DOCTYPE html SYSTEM "a" b>',
+        '<!DOCTYPE \0>',
+        '<!DOCTYPE html PUB',
+        '<!DOCTYPE html PUBLIC "a" ',
+        '<!doctype',
+        '<!DOCTYPE a\r\nSYSTEM "x">',
       ])
     case 9:
       // CDATA: a section in foreign content, a bogus comment in HTML.

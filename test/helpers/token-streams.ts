@@ -57,7 +57,11 @@ function pushText(out: RecordedToken[], text: string): void {
   else out.push(['T', text])
 }
 
-function tag(kind: string, token: { attrs: { name: string; value: string }[]; selfClosing: boolean }, name: string) {
+function tag(
+  kind: string,
+  token: { attrs: { name: string; value: string }[]; selfClosing: boolean },
+  name: string,
+) {
   return [kind, name, token.attrs.map((a) => [a.name, a.value]), token.selfClosing]
 }
 
@@ -84,7 +88,12 @@ export class RecordingSink implements TokenSink {
   comment(text: string): void {
     this.tokens.push(['#', text])
   }
-  doctype(token: { name: string | null; publicId: string | null; systemId: string | null; forceQuirks: boolean }) {
+  doctype(token: {
+    name: string | null
+    publicId: string | null
+    systemId: string | null
+    forceQuirks: boolean
+  }) {
     this.tokens.push(['D', token.name, token.publicId, token.systemId, token.forceQuirks])
   }
   endOfFile(): void {

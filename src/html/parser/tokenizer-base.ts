@@ -258,7 +258,12 @@ export abstract class TokenizerBase {
    * `referenceText`, or one of `Reference`. `returnState` is where a numeric reference that continues
    * into the next write goes back to.
    */
-  protected characterReference(buffer: string, at: number, inAttribute: boolean, returnState: number): number {
+  protected characterReference(
+    buffer: string,
+    at: number,
+    inAttribute: boolean,
+    returnState: number,
+  ): number {
     const n = buffer.length
     const next = at + 1
     if (next >= n) return this.final ? Reference.None : Reference.NeedMore

@@ -107,10 +107,14 @@ export abstract class MarkupStates extends TokenizerBase {
    * add nested-comment parse errors, so `<` is read as any other character.
    */
   protected comment(buffer: string, i: number): number {
-    const dash = buffer.indexOf('-', i)
+    const n = buffer.length
+    let dash = buffer.indexOf('-', i)
+    // A `-` followed by anything but `-` is data (§13.2.5.50 appends it and reconsumes): read on.
+    while (dash !== -1 && dash + 1 < n && buffer.charCodeAt(dash + 1) !== 0x2d)
+      dash = buffer.indexOf('-', dash + 2)
     if (dash === -1) {
-      this.commentData += this.cut(buffer, i, buffer.length)
-      return buffer.length
+      this.commentData += this.cut(buffer, i, n)
+      return n
     }
     this.commentData += this.cut(buffer, i, dash)
     this.state = State.CommentEndDash
@@ -216,7 +220,10 @@ export abstract class MarkupStates extends TokenizerBase {
         this.state = State.AfterDoctypeSystemKeyword
         return i + 6
       }
-    } else if (!this.final && (startsWithFolded(buffer, i, 'public') || startsWithFolded(buffer, i, 'system'))) {
+    } else if (
+      !this.final &&
+      (startsWithFolded(buffer, i, 'public') || startsWithFolded(buffer, i, 'system'))
+    ) {
       return this.carryFrom(buffer, i)
     }
     // invalid-character-sequence-after-doctype-name

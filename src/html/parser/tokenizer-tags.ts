@@ -59,7 +59,15 @@ export abstract class TagStates extends MarkupStates {
       const c = buffer.charCodeAt(end)
       if (c > 0x3e) {
         if (c <= 0x5a && c >= 0x41) hasUpper = true
-      } else if (c === 0x3d || c === 0x20 || c === 0x3e || c === 0x2f || c === 0x0a || c === 0x09 || c === 0x0c) {
+      } else if (
+        c === 0x3d ||
+        c === 0x20 ||
+        c === 0x3e ||
+        c === 0x2f ||
+        c === 0x0a ||
+        c === 0x09 ||
+        c === 0x0c
+      ) {
         break
       }
     }
@@ -118,9 +126,17 @@ export abstract class TagStates extends MarkupStates {
     const n = buffer.length
     let end = buffer.indexOf(quote, i)
     if (end === -1) end = n
-    const ampersand = this.ampersandAt(buffer, i)
-    if (ampersand < end) return this.attributeValueReference(buffer, i, ampersand)
-    this.attribute.value += this.cut(buffer, i, end)
+    let run = i
+    for (;;) {
+      const ampersand = this.ampersandAt(buffer, i)
+      if (ampersand >= end) break
+      // A reference never holds a quote, so it ends by `end`.
+      const next = this.attributeValueReference(buffer, run, ampersand)
+      if (next < 0) return n
+      i = next
+      if (i !== ampersand + 1 || this.referenceText !== '') run = i
+    }
+    this.attribute.value += this.cut(buffer, run, end)
     if (end === n) return n
     this.state = State.AfterAttributeValueQuoted
     return end + 1
@@ -129,38 +145,47 @@ export abstract class TagStates extends MarkupStates {
   /** §13.2.5.38 attribute value (unquoted) state (`"`, `'`, `<`, `=`, `` ` `` are errors but kept). */
   protected unquotedAttributeValue(buffer: string, i: number): number {
     const n = buffer.length
+    let run = i
     let end = i
     let c = 0
     for (; end < n; end++) {
       c = buffer.charCodeAt(end)
-      if (c <= 0x3e && (c === 0x20 || c === 0x3e || c === 0x26 || c === 0x0a || c === 0x09 || c === 0x0c)) break
+      if (c > 0x3e || (c !== 0x20 && c !== 0x3e && c !== 0x26 && c !== 0x0a && c !== 0x09 && c !== 0x0c))
+        continue
+      if (c !== 0x26) break
+      const next = this.attributeValueReference(buffer, run, end)
+      if (next < 0) return n
+      if (next !== end + 1 || this.referenceText !== '') run = next
+      end = next - 1
     }
-    if (end === n) {
-      this.attribute.value += this.cut(buffer, i, n)
-      return n
-    }
-    if (c === 0x26) return this.attributeValueReference(buffer, i, end)
-    this.attribute.value += this.cut(buffer, i, end)
+    this.attribute.value += this.cut(buffer, run, end)
+    if (end === n) return n
     if (c === 0x3e) return this.emitTag(end + 1)
     this.state = State.BeforeAttributeName
     return end + 1
   }
 
-  /** The value up to the `&` at `at`, then §13.2.5.72 with the attribute value state as return state. */
-  private attributeValueReference(buffer: string, i: number, at: number): number {
-    const attribute = this.attribute
-    attribute.value += this.cut(buffer, i, at)
+  /**
+   * §13.2.5.72 for the `&` at `at`, with the attribute value state as return state. A reference is
+   * appended to the value after `buffer[run, at)` and the index after it returned, with `referenceText`
+   * set; an `&` that is no reference returns `at + 1` with `referenceText` empty and appends nothing
+   * (the run goes on). Returns -1 when the rest of the write is carried or the digits go on past it.
+   */
+  private attributeValueReference(buffer: string, run: number, at: number): number {
     const end = this.characterReference(buffer, at, true, this.state)
+    if (end === Reference.None) {
+      this.referenceText = ''
+      return at + 1
+    }
+    const attribute = this.attribute
+    attribute.value += this.cut(buffer, run, at)
     if (end >= 0) {
       attribute.value += this.referenceText
       return end
     }
-    if (end === Reference.None) {
-      attribute.value += '&'
-      return at + 1
-    }
     // NeedMore: read the reference again with the next write; Pending: the digits go on there.
-    return end === Reference.NeedMore ? this.carryFrom(buffer, at) : buffer.length
+    if (end === Reference.NeedMore) this.carryFrom(buffer, at)
+    return -1
   }
 
   /** §13.2.5.39 after attribute value (quoted) state. */
