@@ -151,7 +151,8 @@ export class FullTree implements TreeAdapter<FNode> {
   }
 
   addAttributes(element: FNode, added: Attribute[]): void {
-    ;(element as FElement).attrs.push(...added)
+    // In the fragment case the root html element is the fragment itself, which shows no attributes.
+    if (element.kind === 'element') element.attrs = [...element.attrs, ...added]
   }
 
   elementPopped(element: FNode): void {

@@ -31,3 +31,43 @@ export function treeConstructionInputs(): TreeConstructionCase[] {
   }
   return cases
 }
+
+export interface TreeConstructionTest {
+  /** `file.dat#index`, as html5lib names a case. */
+  id: string
+  data: string
+  /** The expected `#document` dump, `| `-prefixed lines. */
+  document: string
+  /** The `#document-fragment` context: a local name, `svg NAME` or `math NAME`. */
+  fragment: string | null
+  scripting: 'on' | 'off' | 'both'
+}
+
+/** Every tree-construction case with its expected tree (scripted/ subfolder left out: it needs a script engine). */
+export function treeConstructionTests(): TreeConstructionTest[] {
+  const dir = join(HTML5LIB, 'tree-construction')
+  const tests: TreeConstructionTest[] = []
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.dat'))
+    .sort()) {
+    const text = readFileSync(join(dir, file), 'utf8')
+    text
+      .split(/^#data\n/m)
+      .slice(1)
+      .forEach((block, index) => {
+        const errors = block.search(/^#errors\n/m)
+        const doc = block.search(/^#document\n/m)
+        if (errors === -1 || doc === -1) throw new Error(`${file}#${index}: no #errors or #document`)
+        const fragment = /^#document-fragment\n(.*)$/m.exec(block)?.[1] ?? null
+        const scripting = /^#script-off$/m.test(block) ? 'off' : /^#script-on$/m.test(block) ? 'on' : 'both'
+        tests.push({
+          id: `${file}#${index}`,
+          data: block.slice(0, Math.max(0, errors - 1)),
+          document: block.slice(doc + '#document\n'.length).replace(/\n+$/, ''),
+          fragment,
+          scripting,
+        })
+      })
+  }
+  return tests
+}

@@ -45,9 +45,9 @@ function popToHtmlContent(tb: TB): void {
 export const FOREIGN_RULES: ModeRules<TB> = {
   characters(tb, text) {
     // U+0000: parse error; insert U+FFFD. Any other character that is not whitespace: frameset-ok "not ok".
+    if (tb.framesetOk && hasNonWs(text.replaceAll('\u0000', ''))) tb.framesetOk = false
     if (text.indexOf('\u0000') !== -1) text = text.replaceAll('\u0000', '\ufffd')
     tb.insertText(text)
-    if (tb.framesetOk && hasNonWs(text)) tb.framesetOk = false
     return ''
   },
   comment(tb, data) {

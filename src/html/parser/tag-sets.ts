@@ -251,7 +251,20 @@ export const SPECIAL_HTML = set(
 )
 
 /** §13.2.4.2 "has an element in scope": the HTML part of the boundary list. */
-const SCOPE_HTML = [T.APPLET, T.CAPTION, T.HTML, T.TABLE, T.TD, T.TH, T.MARQUEE, T.OBJECT, T.TEMPLATE]
+// select joined the list with the relaxed <select> parsing (whatwg/html #10557, 2025): a formatting
+// element outside a select is not in scope inside it, so its end tag there is ignored.
+const SCOPE_HTML = [
+  T.APPLET,
+  T.CAPTION,
+  T.HTML,
+  T.TABLE,
+  T.TD,
+  T.TH,
+  T.MARQUEE,
+  T.OBJECT,
+  T.SELECT,
+  T.TEMPLATE,
+]
 
 /**
  * Bits for what an element on the stack of open elements is. The stack keeps, per bit, the elements
