@@ -151,7 +151,7 @@ t.test('error messages name the file, the field and what was expected', async (t
     [{ action: 'deny', directives: {} }, 'tagwarden.yaml: action: expected "block" or "report", got "deny"'],
     [
       { direktives: {} },
-      'tagwarden.yaml: direktives: unknown field; expected one of action, directives, routes',
+      'tagwarden.yaml: direktives: unknown field; expected one of action, directives, pins, routes',
     ],
     [
       {},
