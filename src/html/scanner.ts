@@ -1,13 +1,9 @@
-import { TokenizerMode, type Token } from 'parse5'
-import { ParserStream } from 'parse5-parser-stream'
 import type { Reference } from '../policy/types.js'
+import { LiveTree, type ElementNode, type LiveTreeSink, type ParentNode } from './live-tree.js'
+import { Tokenizer } from './parser/tokenizer.js'
+import type { Attribute } from './parser/tokens.js'
+import { TreeBuilder } from './parser/tree-builder.js'
 import { elementChecks, inlineTextOf, type ElementCheck } from './references.js'
-import {
-  createMinimalTreeAdapter,
-  type ElementNode,
-  type MinimalTreeMap,
-  type TreeSink,
-} from './tree-adapter.js'
 
 /** One reference found on the page, with where it came from. */
 export interface Finding {
@@ -30,7 +26,10 @@ export interface ScannerOptions {
    */
   documentUrl: URL
   onFinding: (finding: Finding) => void
-  /** Called once when a token or an inline script/style grows past `maxTokenBytes`. */
+  /**
+   * Called once when a token or an inline script/style grows past `maxTokenBytes`. Parsing stops
+   * there: later writes are ignored (the caller has stopped judging the page).
+   */
   onTokenLimit: () => void
   /** Largest tag, comment, doctype or inline script/style text, in UTF-16 code units. */
   maxTokenBytes: number
@@ -40,28 +39,18 @@ export interface ScannerOptions {
   onElement?: (element: ElementNode) => void
 }
 
-/** Tokenizer states between tokens: nothing partly read is waiting for more input. */
-const TEXT_STATES: ReadonlySet<number> = new Set(Object.values(TokenizerMode))
-
-/** Positions for elements made without a token of their own (adoption agency clones). */
-interface LocatedParser {
-  tokenizer: { state: number; preprocessor: { bufferWaterline: number; line: number; col: number } }
-}
-
 /**
- * Feeds decoded text into parse5's real tree builder (scripting enabled, HTML §13.2) through the
- * minimal tree adapter, and turns each live element into the references the policy judges.
+ * Feeds decoded text through tagwarden's tokenizer (HTML §13.2.5) and tree builder (HTML §13.2.6, as
+ * the Standard stands today, scripting enabled) into the O(depth) live-tree adapter, and turns each
+ * live element into the references the policy judges.
  */
-export class HtmlScanner implements TreeSink {
+export class HtmlScanner implements LiveTreeSink {
   readonly #options: Required<ScannerOptions>
-  readonly #stream: ParserStream<MinimalTreeMap>
-  readonly #parser: LocatedParser
+  readonly #tokenizer: Tokenizer
   #baseUrl: URL
   #baseFrozen = false
-  /** Elements whose inline text is being collected: open `<script>`/`<style>`, at most the tree depth. */
-  readonly #collecting = new Set<ElementNode>()
-  #charsWritten = 0
-  #charsAtBoundary = 0
+  /** Open `<script>`/`<style>` elements whose text is being collected (at most the tree depth). */
+  #collecting = 0
   #limitHit = false
   #depth: number
 
@@ -69,42 +58,26 @@ export class HtmlScanner implements TreeSink {
     this.#options = { maxSrcdocDepth: 8, onElement: () => {}, ...options }
     this.#depth = depth
     this.#baseUrl = options.documentUrl
-    const treeAdapter = createMinimalTreeAdapter(this, options.maxTokenBytes)
-    this.#stream = new ParserStream<MinimalTreeMap>({
-      treeAdapter,
-      sourceCodeLocationInfo: false,
-      scriptingEnabled: true,
-    })
-    this.#parser = this.#stream.parser as unknown as LocatedParser
+    const builder = new TreeBuilder<ParentNode>(new LiveTree(this, options.maxTokenBytes), null)
+    this.#tokenizer = new Tokenizer(builder)
+    builder.connect(this.#tokenizer)
   }
 
   /** Parse more decoded text. Synchronous: every element it completes is reported before this returns. */
   write(text: string): void {
-    if (text === '') return
-    // parse5 keeps up to `bufferWaterline` code units of already-parsed input (64 Ki by default) and
-    // appends each write to it, so each write copies what is kept when V8 flattens the string: tiny
-    // writes cost O(waterline) each (1-character writes were 4x slower at 64 Ki). A waterline of 0
-    // drops parsed input at every token instead, a substring and a gap-stack reset per token (~5% of
-    // inspection on real pages in 16 KiB chunks). Keeping as much as this write brings (at most 64 Ki)
-    // drops once per write's worth of input, and a write copies at most about twice its own length.
-    this.#parser.tokenizer.preprocessor.bufferWaterline = Math.min(text.length, 1 << 16)
-    this.#stream.write(text)
-    // Deliver pending character tokens now: inline script text is judged, and the tokenizer holds no text.
-    this.#stream.flushCharacters()
-    this.#charsWritten += text.length
-    if (this.atTokenBoundary) this.#charsAtBoundary = this.#charsWritten
-    else if (this.#charsWritten - this.#charsAtBoundary > this.#options.maxTokenBytes) this.#tokenLimit()
+    if (this.#limitHit || text === '') return
+    this.#tokenizer.write(text)
+    if (this.#tokenizer.tokenLength > this.#options.maxTokenBytes) this.#tokenLimit()
   }
 
   /** End of input: the tree builder runs its end-of-file steps; unterminated inline text is judged as it is. */
   end(): void {
-    this.#stream.end()
-    for (const element of this.#collecting) this.textComplete(element)
+    if (!this.#limitHit) this.#tokenizer.end()
   }
 
   /** The tokenizer is between tokens: no partly read tag, comment, doctype or character reference. */
   get atTokenBoundary(): boolean {
-    return TEXT_STATES.has(this.#parser.tokenizer.state)
+    return this.#tokenizer.atTokenBoundary
   }
 
   /**
@@ -112,31 +85,32 @@ export class HtmlScanner implements TreeSink {
    * style is still open (its text, and so its hash, is not final until it closes).
    */
   get settled(): boolean {
-    return this.#collecting.size === 0 && this.atTokenBoundary
+    return this.#collecting === 0 && this.#tokenizer.atTokenBoundary
   }
 
-  // TreeSink
+  // LiveTreeSink
 
   element(element: ElementNode): void {
-    const { line, col } = this.#parser.tokenizer.preprocessor
+    const { line, column } = this.#tokenizer.position()
     element.line = line
-    element.column = col
+    element.column = column
     this.#options.onElement(element)
     if (element.tagName === 'base' && !this.#baseFrozen) this.#freezeBase(element)
     const parent = element.parent?.nodeKind === 'element' ? element.parent.tagName : null
     this.#report(element, elementChecks(element, parent))
     if (inlineTextOf(element) !== null) {
       element.text = ''
-      this.#collecting.add(element)
+      this.#collecting++
     }
   }
 
-  attributesAdded(element: ElementNode, added: Token.Attribute[]): void {
-    this.#report({ ...element, ...this.#here() }, elementChecks({ ...element, attrs: added }, null))
+  attributesAdded(element: ElementNode, added: Attribute[]): void {
+    const here = this.#tokenizer.position()
+    this.#report({ ...element, ...here }, elementChecks({ ...element, attrs: added }, null))
   }
 
   textComplete(element: ElementNode): void {
-    this.#collecting.delete(element)
+    this.#collecting--
     const inline = inlineTextOf(element)
     const text = element.text
     element.text = null
@@ -152,8 +126,8 @@ export class HtmlScanner implements TreeSink {
     })
   }
 
-  textTooLong(element: ElementNode): void {
-    this.#collecting.delete(element)
+  textTooLong(): void {
+    this.#collecting--
     this.#tokenLimit()
   }
 
@@ -170,15 +144,6 @@ export class HtmlScanner implements TreeSink {
     this.#baseFrozen = true
     const url = parseUrl(href.value, this.#options.documentUrl)
     if (url !== null && url.protocol !== 'data:' && url.protocol !== 'javascript:') this.#baseUrl = url
-  }
-
-  /**
-   * Where the tokenizer is: at the end of the token that made the element (the `>` of its start
-   * tag). parse5's own source locations would give the start of the tag, at twice the parsing cost.
-   */
-  #here(): { line: number; column: number } {
-    const { line, col } = this.#parser.tokenizer.preprocessor
-    return { line, column: col }
   }
 
   #report(element: ElementNode, checks: readonly ElementCheck[]): void {

@@ -1,6 +1,6 @@
 import { parse, type DefaultTreeAdapterTypes } from 'parse5'
 import { HtmlScanner } from '../../src/html/scanner.js'
-import type { ElementNode, ParentNode } from '../../src/html/tree-adapter.js'
+import type { ElementNode, ParentNode } from '../../src/html/live-tree.js'
 
 type Attr = { name: string; namespace?: string | undefined; value: string }
 
@@ -23,13 +23,15 @@ export function specElements(html: string): string[] {
   return out.sort()
 }
 
+/** The root of an element's tree, through declarative shadow roots to their hosts. */
 function topOf(element: ElementNode): ParentNode | null {
   let node: ParentNode | null = element
-  while (node?.nodeKind === 'element') {
-    if (node.parent === null) return node
-    node = node.parent
+  for (;;) {
+    if (node.nodeKind === 'shadow-root') node = node.host
+    else if (node.nodeKind !== 'element') return node
+    else if (node.parent === null) return node
+    else node = node.parent
   }
-  return node
 }
 
 export interface ScannedElements {

@@ -41,8 +41,8 @@ export class El<N> {
   between = 0
   /** For a select: the option whose selectedness is true (single-select bookkeeping). */
   selectedOption: El<N> | null = null
-  /** For a select: its first selectedcontent descendant, or null. */
-  selectedContent: El<N> | null = null
+  /** For a select: its enabled selectedcontent descendants (§4.10.7), or null. */
+  selectedContents: El<N>[] | null = null
 
   constructor(handle: N, name: string, id: number, ns: Ns, attrs: Attribute[], kinds: number) {
     this.handle = handle

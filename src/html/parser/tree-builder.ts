@@ -670,12 +670,28 @@ export class TreeBuilder<N> implements TokenSink {
       if ((el.between & (SEL.OPTION | SEL.HR_DATALIST | SEL.TWO_OPTGROUPS)) !== 0) return
       // §4.10.7 selectedness: an option with a selected attribute is selected (the others are not);
       // otherwise, with display size 1 and none selected, the first option that is not disabled.
-      if (el.attr('selected') !== undefined) select.selectedOption = el
-      else if (select.selectedOption === null && displaySizeIsOne(select) && !optionDisabled(el)) {
+      // A change of the selected option updates the selectedcontents (whatwg/html #11890): the option
+      // is empty at insertion, so they are emptied — an option inside one of them is removed with it.
+      const selected =
+        el.attr('selected') !== undefined ||
+        (select.selectedOption === null && displaySizeIsOne(select) && !optionDisabled(el))
+      if (selected) {
+        const previous = select.selectedOption
         select.selectedOption = el
+        this.#cloneSelectedOption(select)
+        if ((el.between & SEL.SELECTEDCONTENT) !== 0 && select.selectedContents !== null) {
+          // It was in a selectedcontent it just emptied: out of the document, and of the select.
+          el.nearSelect = null
+          select.selectedOption = previous
+        }
       }
-    } else if (el.id === T.SELECTEDCONTENT && select.selectedContent === null) {
-      select.selectedContent = el
+    } else if (el.id === T.SELECTEDCONTENT && (el.between & (SEL.OPTION | SEL.SELECTEDCONTENT)) === 0) {
+      // §4.10.7 a select's enabled selectedcontents: every one not inside an option or another
+      // selectedcontent (whatwg/html #12263, as Chromium does); one inserted takes the selected option.
+      ;(select.selectedContents ??= []).push(el)
+      if (select.selectedOption !== null && select.attr('multiple') === undefined) {
+        this.adapter.cloneOptionIntoSelectedContent(select.selectedOption.handle, el.handle)
+      }
     }
   }
 
@@ -684,11 +700,15 @@ export class TreeBuilder<N> implements TokenSink {
     const select = option.nearSelect
     if (select === null || select.selectedOption !== option) return
     if ((option.between & (SEL.OPTION | SEL.HR_DATALIST | SEL.TWO_OPTGROUPS)) !== 0) return
-    // §4.10.7 "get a select's enabled selectedcontent".
-    if (select.attr('multiple') !== undefined) return
-    const sc = select.selectedContent
-    if (sc === null || (sc.between & (SEL.OPTION | SEL.SELECTEDCONTENT)) !== 0) return
-    this.adapter.cloneOptionIntoSelectedContent(option.handle, sc.handle)
+    this.#cloneSelectedOption(select)
+  }
+
+  /** §4.10.10 "clone an option into a selectedcontent", for each enabled selectedcontent of `select`. */
+  #cloneSelectedOption(select: El<N>): void {
+    if (select.selectedContents === null || select.attr('multiple') !== undefined) return
+    const option = select.selectedOption!
+    for (const sc of select.selectedContents)
+      this.adapter.cloneOptionIntoSelectedContent(option.handle, sc.handle)
   }
 
   // Initial insertion mode: the DOCTYPE (§13.2.6.4.1) ----------------------------------------------
