@@ -20,7 +20,8 @@ export class BlockedError extends TagwardenError {
 }
 
 /** The names of the configurable limits; see InspectorLimits. */
-export type LimitName = 'maxHeldBytes' | 'maxDecodedBytes' | 'maxInflationRatio' | 'maxTokenBytes'
+export type LimitName =
+  'maxHeldBytes' | 'maxDecodedBytes' | 'maxInflationRatio' | 'maxTokenBytes' | 'maxNestingDepth'
 
 /** A configured limit was hit and `onLimit` is `block`. */
 export class LimitError extends TagwardenError {

@@ -35,6 +35,12 @@ export interface ScannerOptions {
   maxTokenBytes: number
   /** How deep `<iframe srcdoc>` documents nest before the scanner stops descending. */
   maxSrcdocDepth?: number
+  /**
+   * The most elements open at once (the stack of open elements): past it `onDepthLimit` is called
+   * once and parsing stops, as at `maxTokenBytes`. Default unbounded.
+   */
+  maxNestingDepth?: number
+  onDepthLimit?: () => void
   /** Every live element as the tree builder inserts it (for tests and tools that want the elements). */
   onElement?: (element: ElementNode) => void
 }
@@ -47,6 +53,7 @@ export interface ScannerOptions {
 export class HtmlScanner implements LiveTreeSink {
   readonly #options: Required<ScannerOptions>
   readonly #tokenizer: Tokenizer
+  readonly #builder: TreeBuilder<ParentNode>
   #baseUrl: URL
   #baseFrozen = false
   /** Open `<script>`/`<style>` elements whose text is being collected (at most the tree depth). */
@@ -55,12 +62,21 @@ export class HtmlScanner implements LiveTreeSink {
   #depth: number
 
   constructor(options: ScannerOptions, depth = 0) {
-    this.#options = { maxSrcdocDepth: 8, onElement: () => {}, ...options }
+    this.#options = {
+      maxSrcdocDepth: 8,
+      maxNestingDepth: Infinity,
+      onDepthLimit: options.onTokenLimit,
+      onElement: () => {},
+      ...options,
+    }
     this.#depth = depth
     this.#baseUrl = options.documentUrl
-    const builder = new TreeBuilder<ParentNode>(new LiveTree(this, options.maxTokenBytes), null)
-    this.#tokenizer = new Tokenizer(builder)
-    builder.connect(this.#tokenizer)
+    this.#builder = new TreeBuilder<ParentNode>(new LiveTree(this, options.maxTokenBytes), null, {
+      maxOpenElements: this.#options.maxNestingDepth,
+      onTooDeep: () => this.#halt(this.#options.onDepthLimit),
+    })
+    this.#tokenizer = new Tokenizer(this.#builder)
+    this.#builder.connect(this.#tokenizer)
   }
 
   /** Parse more decoded text. Synchronous: every element it completes is reported before this returns. */
@@ -68,6 +84,14 @@ export class HtmlScanner implements LiveTreeSink {
     if (this.#limitHit || text === '') return
     this.#tokenizer.write(text)
     if (this.#tokenizer.tokenLength > this.#options.maxTokenBytes) this.#tokenLimit()
+  }
+
+  /** A limit was hit: nothing more is parsed or reported (the caller has stopped judging). */
+  #halt(onLimit: () => void): void {
+    if (this.#limitHit) return
+    this.#limitHit = true
+    this.#builder.abort()
+    onLimit()
   }
 
   /** End of input: the tree builder runs its end-of-file steps; unterminated inline text is judged as it is. */
@@ -91,6 +115,7 @@ export class HtmlScanner implements LiveTreeSink {
   // LiveTreeSink
 
   element(element: ElementNode): void {
+    if (this.#limitHit) return
     const { line, column } = this.#tokenizer.position()
     element.line = line
     element.column = column
@@ -105,12 +130,14 @@ export class HtmlScanner implements LiveTreeSink {
   }
 
   attributesAdded(element: ElementNode, added: Attribute[]): void {
+    if (this.#limitHit) return
     const here = this.#tokenizer.position()
     this.#report({ ...element, ...here }, elementChecks({ ...element, attrs: added }, null))
   }
 
   textComplete(element: ElementNode): void {
     this.#collecting--
+    if (this.#limitHit) return
     const inline = inlineTextOf(element)
     const text = element.text
     element.text = null
@@ -132,9 +159,7 @@ export class HtmlScanner implements LiveTreeSink {
   }
 
   #tokenLimit(): void {
-    if (this.#limitHit) return
-    this.#limitHit = true
-    this.#options.onTokenLimit()
+    this.#halt(this.#options.onTokenLimit)
   }
 
   /** HTML §4.2.3 "set the frozen base URL": the first `<base href>` decides; data: and javascript: do not. */

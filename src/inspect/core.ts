@@ -60,7 +60,8 @@ export class InspectionCore {
   #bytes = 0
   #inspecting = true
   #blocked = false
-  #tokenLimitHit = false
+  /** The limit the scanner stopped at, if any. */
+  #scannerLimit: 'maxTokenBytes' | 'maxNestingDepth' | null = null
   #violations: Violation[] = []
   #violationCount = 0
   #outcome: Outcome | null = null
@@ -86,9 +87,13 @@ export class InspectionCore {
     this.#scanner = new HtmlScanner({
       documentUrl: options.url,
       maxTokenBytes: options.limits.maxTokenBytes,
+      maxNestingDepth: options.limits.maxNestingDepth,
       onFinding: (finding) => this.#judge(finding),
       onTokenLimit: () => {
-        this.#tokenLimitHit = true
+        this.#scannerLimit = 'maxTokenBytes'
+      },
+      onDepthLimit: () => {
+        this.#scannerLimit = 'maxNestingDepth'
       },
     })
     if (!isInspectedType(options.contentType)) {
@@ -230,10 +235,13 @@ export class InspectionCore {
       this.#stop({ status: 'violation' })
       throw new BlockedError()
     }
-    if (this.#tokenLimitHit && this.#inspecting) {
+    if (this.#scannerLimit !== null && this.#inspecting) {
+      const { limits } = this.#options
       this.#limit(
-        'maxTokenBytes',
-        `a token or inline text longer than ${this.#options.limits.maxTokenBytes} characters`,
+        this.#scannerLimit,
+        this.#scannerLimit === 'maxTokenBytes'
+          ? `a token or inline text longer than ${limits.maxTokenBytes} characters`
+          : `more than ${limits.maxNestingDepth} elements open at once`,
       )
       this.#release(forward)
     }

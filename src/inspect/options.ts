@@ -22,6 +22,12 @@ export interface InspectorLimits {
    * UTF-16 code units. Default 4 MiB.
    */
   maxTokenBytes?: number
+  /**
+   * The most elements open at once (nested, or left unclosed): what the parser keeps grows with it.
+   * Default 4096 — eight times Chromium's own tree depth (512, past which it attaches elements to
+   * the deepest allowed parent, as tagwarden does).
+   */
+  maxNestingDepth?: number
 }
 
 export interface InspectorOptions {
@@ -65,6 +71,7 @@ export const DEFAULT_LIMITS: Readonly<Required<InspectorLimits>> = Object.freeze
   maxDecodedBytes: 256 * MiB,
   maxInflationRatio: 100,
   maxTokenBytes: 4 * MiB,
+  maxNestingDepth: 4096,
 })
 
 export function headerValue(headers: HeadersInput | undefined, name: string): string | undefined {

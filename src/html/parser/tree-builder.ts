@@ -44,6 +44,12 @@ export interface TreeBuilderOptions {
    * and namespace URI (HTML when omitted). The document node is then the fragment's root.
    */
   fragmentContext?: { name: string; namespace?: string; attrs?: Attribute[] }
+  /**
+   * Called once when the stack of open elements grows past `maxOpenElements` (default unbounded);
+   * the tree builder then ignores every later token, so its memory stays bounded.
+   */
+  maxOpenElements?: number
+  onTooDeep?: () => void
 }
 
 /**
@@ -88,6 +94,8 @@ export class TreeBuilder<N> implements TokenSink {
   /** `this` as the rule modules see it (they are written for any handle type). */
   readonly #self: TreeBuilder<unknown> = this as unknown as TreeBuilder<unknown>
   #done = false
+  readonly #maxOpenElements: number
+  readonly #onTooDeep: () => void
 
   /**
    * `control` is the tokenizer; a tokenizer that needs the tree builder as its sink first can be
@@ -97,6 +105,8 @@ export class TreeBuilder<N> implements TokenSink {
     this.adapter = adapter
     this.control = control ?? { switchTo: () => {}, allowCdata: false }
     this.maxTreeDepth = options.maxTreeDepth ?? 512
+    this.#maxOpenElements = options.maxOpenElements ?? Infinity
+    this.#onTooDeep = options.onTooDeep ?? (() => {})
     this.open = new OpenElements<N>(256)
     this.afe = new FormattingElements<N>(256)
     this.open.onPop = (el) => this.#popped(el)
@@ -198,6 +208,11 @@ export class TreeBuilder<N> implements TokenSink {
   /** Process a token using the rules for another insertion mode. */
   rules(mode: Mode): ModeRules<TreeBuilder<unknown>> {
     return MODE_RULES[mode]!
+  }
+
+  /** Ignore every later token: a limit was hit, what follows is not parsed (nothing is popped). */
+  abort(): void {
+    this.#done = true
   }
 
   /** Stop parsing (§13.2.7): pop everything. */
@@ -320,6 +335,10 @@ export class TreeBuilder<N> implements TokenSink {
     const el = this.createElement(name, id, ns, attrs)
     if (!onlyAddToStack) this.insertAtPlace(el)
     this.open.push(el)
+    if (this.open.length > this.#maxOpenElements) {
+      this.abort()
+      this.#onTooDeep()
+    }
     return el
   }
 
