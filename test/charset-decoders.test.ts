@@ -118,3 +118,30 @@ t.test('multi-byte decoders never swallow markup bytes', async (t) => {
     t.equal(bad, 0, `${enc}: every markup byte survives every lead byte`)
   }
 })
+
+t.test(
+  "UTF-8: Node's native decoder, used for speed, decodes as the standard's at every split",
+  async (t) => {
+    const { TextDecoder: StandardDecoder } = await import('@exodus/bytes/encoding.js')
+    const samples = [
+      [0x3c, 0x70, 0x3e, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80], // <p>é€😀
+      [0xc0, 0xaf, 0xe0, 0x80, 0xaf, 0xf8, 0x88, 0x80, 0x80, 0x80], // overlong, 5-byte
+      [0xed, 0xa0, 0x80, 0xed, 0xbf, 0xbf, 0xf4, 0x90, 0x80, 0x80], // surrogates, > U+10FFFF
+      [0xe2, 0x82, 0x3c, 0xf0, 0x9f, 0x98, 0x3e, 0x80, 0xbf, 0xc3], // truncated before markup, lone tails
+    ]
+    for (const bytes of samples.map((s) => Uint8Array.from(s))) {
+      for (let split = 0; split <= bytes.length; split++) {
+        const decode = (decoder: { decode(b: Uint8Array, stream: boolean): string }) =>
+          decoder.decode(bytes.subarray(0, split), true) +
+          decoder.decode(bytes.subarray(split), true) +
+          decoder.decode(new Uint8Array(0), false)
+        const standard = new StandardDecoder('utf-8', { ignoreBOM: true })
+        t.equal(
+          decode(createStreamDecoder('UTF-8')),
+          decode({ decode: (b, stream) => standard.decode(b, { stream }) }),
+          `${Buffer.from(bytes).toString('hex')} split at ${split}`,
+        )
+      }
+    }
+  },
+)

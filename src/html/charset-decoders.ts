@@ -19,7 +19,12 @@ export interface StreamDecoder {
 /** A streaming decoder for `encoding` (a name as returned by getEncoding). BOM handling is the caller's. */
 export function createStreamDecoder(encoding: string): StreamDecoder {
   if (encoding === 'replacement') return new ReplacementDecoder()
-  const decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: true })
+  // UTF-8, the encoding of most pages, is the one Node decodes as the standard does (natively, and a
+  // few times faster than the JavaScript decoders): test/charset-decoders.test.ts holds the two equal.
+  const decoder =
+    encoding === 'UTF-8' || encoding === 'utf-8'
+      ? new globalThis.TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
+      : new TextDecoder(encoding, { fatal: false, ignoreBOM: true })
   return { decode: (bytes, stream) => decoder.decode(bytes, { stream }) }
 }
 
