@@ -157,6 +157,28 @@ t.test('an address in use: exit 2, naming it', async (t) => {
   )
 })
 
+t.test('the metrics address in use: exit 2, naming it as metrics, the proxy port let go', async (t) => {
+  const taken = createServer()
+  const port = await listen(taken)
+  t.teardown(() => closeServer(taken))
+  const dir = t.testdir({ 'policy.json': POLICY })
+  for (const metrics of [`127.0.0.1:${port}`, String(port)]) {
+    const r = await run([
+      '--target',
+      'http://127.0.0.1:1',
+      '--policy',
+      join(dir, 'policy.json'),
+      '--listen',
+      '127.0.0.1:0',
+      '--metrics-listen',
+      metrics,
+    ])
+    t.equal(r.status, 2, `--metrics-listen ${metrics}`)
+    t.match(r.stderr, new RegExp(`cannot listen on .*:${port} \\(metrics\\): EADDRINUSE\\n$`))
+    t.notMatch(r.stdout, /"listening"/)
+  }
+})
+
 t.test('SIGTERM: stop accepting, finish the response in flight, exit 0', async (t) => {
   let release!: () => void
   const released = new Promise<void>((resolve) => (release = resolve))

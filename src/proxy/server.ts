@@ -173,10 +173,15 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
     },
     async listen() {
       const url = await listenOn(server, config.listen.host, config.listen.port)
-      const metricsUrl =
-        metricsServer && config.metricsListen
-          ? await listenOn(metricsServer, config.metricsListen.host, config.metricsListen.port)
-          : undefined
+      let metricsUrl: string | undefined
+      try {
+        if (metricsServer && config.metricsListen)
+          metricsUrl = await listenOn(metricsServer, config.metricsListen.host, config.metricsListen.port)
+      } catch (error) {
+        // No proxy without its metrics: the proxy port is let go, and the caller exits.
+        await new Promise((resolve) => server.close(resolve))
+        throw error
+      }
       return { url, metricsUrl }
     },
     close() {

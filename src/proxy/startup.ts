@@ -9,8 +9,9 @@ export async function listening<T>(pending: Promise<T>, config: ProxyConfig): Pr
     return await pending
   } catch (error) {
     const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number }
-    const which =
-      port !== undefined && config.metricsListen?.toString().endsWith(`:${port}`) ? 'metrics' : 'proxy'
+    // metricsListen is `HOST:PORT`, `PORT` or a number: its port decides which listener failed.
+    const metricsPort = /(\d+)$/.exec(String(config.metricsListen ?? ''))?.[1]
+    const which = port !== undefined && metricsPort === String(port) ? 'metrics' : 'proxy'
     throw new UsageError(
       `cannot listen on ${address ?? '?'}:${port ?? '?'} (${which}): ${code ?? (error as Error).message}`,
     )
