@@ -162,3 +162,14 @@ t.test('learn: a policy that allows exactly what the files contain', async (t) =
   ])
   t.equal(other.status, 1, 'anything else is a violation')
 })
+
+t.test('scan: an empty policy checks nothing, and says so on stderr (issue 11, defect 9)', async (t) => {
+  const page = '<!doctype html><iframe src="https://evil.example/x"></iframe>'
+  for (const csp of ['', 'report-uri /r']) {
+    const r = await tagwarden(['scan', '--csp', csp], page)
+    t.equal(r.status, 0, `--csp ${JSON.stringify(csp)}: nothing to violate`)
+    t.match(r.stderr, /^tagwarden: --csp: the policy checks nothing .*: every element passes$/m)
+  }
+  const checked = await tagwarden(['scan', '--csp', "frame-src 'none'"], page)
+  t.notMatch(checked.stderr, /checks nothing/)
+})

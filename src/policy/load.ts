@@ -12,6 +12,7 @@ import { extname } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { IoError } from '../errors.js'
 import { compileDirectives } from './compile.js'
+import { isConsultedDirective } from './directives.js'
 import { CspSyntaxError, parseSerializedCsp } from './csp-string.js'
 import { fieldPath, policyError, type Origin } from './messages.js'
 import { compilePins } from './pins.js'
@@ -124,6 +125,13 @@ function assemble(
   warnings: string[],
   pins?: ReadonlyMap<string, Pin>,
 ): Policy {
+  const checks = (names: Iterable<string>) => [...names].some(isConsultedDirective)
+  if (!checks(directives.keys()) && !routes.some((r) => checks(r.directiveSet.directives.keys()))) {
+    // `--csp ""` or `directives: {}` would let every injected element through, silently.
+    warnings.push(
+      `${origin.name}: the policy checks nothing — it has none of the directives tagwarden checks (default-src, script-src, frame-src, …): every element passes`,
+    )
+  }
   return Object.freeze({
     ...(pins === undefined || pins.size === 0 ? {} : { pins }),
     action,
