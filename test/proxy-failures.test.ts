@@ -3,6 +3,7 @@
  * leaves mid-response; bodies that hit a limit. Each affects its own request only and releases all.
  */
 import { createServer } from 'node:http'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { parsePolicy } from '../src/index.js'
@@ -166,3 +167,51 @@ t.test('a client that never finishes its request: 408 from Node, nothing upstrea
   t.equal(r.statusLine, 'HTTP/1.1 408 Request Timeout')
   t.equal(upstream.connections, 0)
 })
+
+t.test(
+  'a stray byte after a Content-Length body: the page is judged and delivered, the byte logged',
+  async (t) => {
+    const small = Buffer.from('<!doctype html><title>x</title><p>hi')
+    const page = Buffer.from(`${PREFIX}${'<p>more</p>'.repeat(1300)}`)
+    // A raw upstream: Node's own server would not send a byte past its Content-Length.
+    const raw = createTcpServer((socket) => {
+      socket.once('data', (request) => {
+        const body = request.toString().startsWith('GET /small ') ? small : page
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n`,
+        )
+        socket.write(Buffer.concat([body, Buffer.from('X')]))
+      })
+    })
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => raw.close(() => resolve())))
+    const { port } = raw.address() as AddressInfo
+    for (const [action, policy] of [
+      ['block', blockPolicy()],
+      ['report', reportPolicy()],
+    ] as const) {
+      const proxy = await startProxy(t, {
+        sites: [{ name: 'site', target: `http://127.0.0.1:${port}`, policy }],
+      })
+      for (const [path, body] of [
+        ['/small', small],
+        ['/page', page],
+      ] as const) {
+        const r = parseResponse(await rawRequest(proxy.port, get(path)))
+        t.equal(r.statusLine, 'HTTP/1.1 200 OK', `${action} ${path}`)
+        t.equal(r.body.toString(), body.toString(), `${action} ${path}: the declared body`)
+      }
+      const text = await metricsText(proxy.metricsUrl)
+      t.equal(
+        metric(text, 'tagwarden_responses_total', { site: 'site', verdict: 'clean' }),
+        2,
+        `${action}: clean`,
+      )
+      t.equal(metric(text, 'tagwarden_responses_total', { site: 'site', verdict: 'error' }), 0)
+      t.ok(
+        proxy.logs.some((l) => l.level === 50 && l.kind === 'protocol'),
+        `${action}: the stray byte is logged as the upstream's protocol error`,
+      )
+    }
+  },
+)

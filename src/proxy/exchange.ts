@@ -165,6 +165,12 @@ export class Exchange {
   upstreamError(error: unknown): void {
     if (this.#done) return
     if (this.#proxyRes !== undefined) {
+      if (this.#proxyRes.complete && this.#timeout === undefined) {
+        // The whole body the response declared has arrived; what failed came after it (a stray byte
+        // after a Content-Length body): the upstream's error, logged and counted, not the page's.
+        this.#countUpstreamError(upstreamError(error))
+        return
+      }
       // Mid-response: the response pipeline sees the same failure and ends the exchange.
       this.#proxyRes.destroy(this.#timeout ?? upstreamError(error))
       return
