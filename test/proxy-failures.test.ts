@@ -215,3 +215,45 @@ t.test(
     }
   },
 )
+
+t.test(
+  'a pooled connection the upstream just closed: a safe request is retried once, a POST never',
+  async (t) => {
+    // Each connection answers its first request (keep-alive), then hangs up on the next one without a
+    // byte: the race of an upstream's keep-alive timeout with the proxy reusing the connection.
+    const requests: string[] = []
+    const raw = createTcpServer((socket) => {
+      let served = 0
+      socket.on('data', (request) => {
+        requests.push(request.toString().split(' ', 2).join(' '))
+        if (served++ > 0) return void socket.destroy()
+        const body = '<!doctype html><title>x</title><p>hi'
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n${body}`,
+        )
+      })
+    })
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise<void>((resolve) => raw.close(() => resolve())))
+    const { port } = raw.address() as AddressInfo
+    const proxy = await startProxy(t, {
+      sites: [{ name: 'site', target: `http://127.0.0.1:${port}`, policy: blockPolicy() }],
+    })
+    t.equal(parseResponse(await rawRequest(proxy.port, get('/one'))).statusLine, 'HTTP/1.1 200 OK')
+    const again = parseResponse(await rawRequest(proxy.port, get('/two')))
+    t.equal(again.statusLine, 'HTTP/1.1 200 OK', 'GET on the reused connection: retried on a new one')
+    t.same(requests, ['GET /one', 'GET /two', 'GET /two'])
+    // A new pooled connection (the retry's own is not pooled), for the POST to reuse.
+    t.equal(parseResponse(await rawRequest(proxy.port, get('/three'))).statusLine, 'HTTP/1.1 200 OK')
+    const post = parseResponse(
+      await rawRequest(
+        proxy.port,
+        'POST /form HTTP/1.1\r\nhost: site.example\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi',
+      ),
+    )
+    t.equal(post.statusLine, 'HTTP/1.1 502 Bad Gateway', 'a POST with a body is never sent twice')
+    t.equal(requests.filter((r) => r === 'POST /form').length, 1)
+    const text = await metricsText(proxy.metricsUrl)
+    t.equal(metric(text, 'tagwarden_upstream_errors_total', { site: 'site', kind: 'reset' }), 1)
+  },
+)

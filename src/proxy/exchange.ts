@@ -29,6 +29,21 @@ export interface ExchangeContext {
   metrics: TagwardenMetrics
   blockPage: string | undefined
   onDone: (exchange: Exchange) => void
+  /** Send the request upstream again, on a new connection (see `upstreamError`). */
+  retry: () => void
+}
+
+/** Safe methods: sent twice, they change nothing (RFC 9110 §9.2.1). */
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
+
+/** A request that may be sent again: a safe method and no body to send twice. */
+function retryable(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return (
+    RETRYABLE_METHODS.has(req.method ?? '') &&
+    req.headers['transfer-encoding'] === undefined &&
+    (length === undefined || length === '0')
+  )
 }
 
 /** Codes with which the inspector itself ends a response (the rest are the upstream's failures). */
@@ -60,6 +75,7 @@ export class Exchange {
   #done = false
   /** Whether a body byte has been written to the client (the headers went with it). */
   #bodyStarted = false
+  #retried = false
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: ExchangeContext) {
     this.#req = req
@@ -176,6 +192,24 @@ export class Exchange {
       return
     }
     if (this.#clientGone) return this.#finish('error')
+    if (
+      this.#timeout === undefined &&
+      !this.#retried &&
+      this.#proxyReq?.reusedSocket === true &&
+      retryable(this.#req)
+    ) {
+      // A pooled connection the upstream had just closed (its keep-alive timeout racing our reuse):
+      // nothing of a response came, so a safe request is sent once more, on a new connection — as
+      // mature proxies do. Never a request with a body.
+      this.#retried = true
+      this.#proxyReq = undefined
+      clearTimeout(this.#connectTimer)
+      clearTimeout(this.#responseTimer)
+      this.#responseTimer = undefined
+      if (this.#ctx.debug) this.#ctx.log.debug({ err: error }, 'reused connection failed: retrying')
+      this.#ctx.retry()
+      return
+    }
     const failure = this.#timeout ?? upstreamError(error)
     this.#countUpstreamError(failure)
     errorResponse(this.#res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)

@@ -106,6 +106,9 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       debug: logger.isLevelEnabled('debug'),
       metrics,
       blockPage: config.blockPage,
+      // A new connection: `agent: false` makes one for this request alone.
+      retry: () =>
+        proxy.web(req, res, { target: site.target, agent: false }, (error) => exchange.upstreamError(error)),
       onDone: (done) => {
         active.delete(done)
         exchanges.delete(req)
