@@ -11,6 +11,7 @@ export type { Verdict, VerdictStatus, Violation } from './inspect/verdict.js'
 export type { Finding } from './html/scanner.js'
 
 export { loadPolicy, parsePolicy } from './policy/load.js'
+export type { PolicyInput, PolicySource } from './policy/source.js'
 export { learnPolicy } from './policy/learn.js'
 export type { LearnOptions, LearnedPolicy } from './policy/learn.js'
 export { directivesForPath } from './policy/routes.js'
@@ -69,7 +70,7 @@ export { attachInspector } from './embed/http-proxy.js'
 export type { AttachedInspector, HttpProxyLike } from './embed/http-proxy.js'
 export { inspectResponse } from './embed/fetch.js'
 export type { InspectResponseOptions } from './embed/fetch.js'
-export type { EmbedOptions, PolicySource } from './embed/options.js'
+export type { EmbedOptions } from './embed/options.js'
 
 // The probe: pages as visitors receive them, and its Prometheus exporter.
 export { createProbeExporter } from './probe/exporter.js'

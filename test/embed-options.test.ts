@@ -11,6 +11,7 @@ import { Registry } from 'prom-client'
 import t from 'tap'
 import {
   InvalidOptionError,
+  IoError,
   PolicyError,
   attachInspector,
   createMetrics,
@@ -47,15 +48,22 @@ t.test('bad options are refused when the face is created, with a coded error', a
     await t.rejects(inspectResponse(html(), options), InvalidOptionError, `inspectResponse: ${what}`)
   }
   t.throws(() => wrapHandler('handler' as never, { policy }), InvalidOptionError, 'a handler that is not one')
-  t.throws(() => middleware({ policy: "script-src 'nonce-abc'" }), { code: 'TW_ERR_POLICY_UNSUPPORTED' })
-  t.throws(() => middleware({ policy: { directives: { 'frame-src': 7 } } }), PolicyError)
+  t.throws(() => middleware({ policy: { csp: "script-src 'nonce-abc'" } }), {
+    code: 'TW_ERR_POLICY_UNSUPPORTED',
+  })
+  t.throws(() => middleware({ policy: { csp: 7 } as never }), InvalidOptionError)
+  t.throws(
+    () => middleware({ policy: { csp: "default-src 'self'", file: 'p.json' } as never }),
+    InvalidOptionError,
+  )
+  t.throws(() => middleware({ policy: { directives: { 'frame-src': 7 } } as never }), PolicyError)
   await t.rejects(
     fastifyTagwarden({ addHook: () => {} }, { policy, action: 'allow' as never }),
     InvalidOptionError,
   )
 })
 
-t.test('the policy: a Policy, an object, a CSP string, a file name or a file: URL', async (t) => {
+t.test('the policy: a Policy, an object, { csp }, a file name, { file } or a file: URL', async (t) => {
   const dir = t.testdir({
     'p.json': JSON.stringify({ directives: DIRECTIVES }),
     'p.yaml': 'directives:\n  default-src: ["\'self\'"]\n  frame-src: ["\'none\'"]\n',
@@ -63,15 +71,57 @@ t.test('the policy: a Policy, an object, a CSP string, a file name or a file: UR
   const forms: [string, EmbedOptions['policy']][] = [
     ['Policy', blockPolicy()],
     ['object', { directives: DIRECTIVES }],
-    ['CSP string', "default-src 'self'; frame-src 'none'"],
+    ['{ csp }', { csp: "default-src 'self'; frame-src 'none'" }],
     ['.json file', join(dir, 'p.json')],
     ['.yaml file', join(dir, 'p.yaml')],
+    ['{ file }', { file: join(dir, 'p.yaml') }],
     ['file: URL', pathToFileURL(join(dir, 'p.yaml'))],
   ]
   for (const [form, policy] of forms) {
     t.equal((await inspectResponse(html(), { policy })).status, 200, `${form}: clean passes`)
     t.equal((await inspectResponse(html(INJECTION), { policy })).status, 502, `${form}: injected blocked`)
   }
+})
+
+t.test('a string is always a file path, and the errors say which reading was used', async (t) => {
+  const dir = t.testdir({
+    'policy.txt': "default-src 'self'; frame-src 'none'",
+    'bad.txt': 'frame-src nowhere:x',
+  })
+  // A file whose name ends in neither .json nor .yaml is still a file (it holds a CSP string here).
+  const fromTxt = middleware({ policy: join(dir, 'policy.txt') })
+  t.equal(fromTxt.ready instanceof Promise, true)
+  t.equal((await inspectResponse(html(INJECTION), { policy: join(dir, 'policy.txt') })).status, 502)
+  t.throws(
+    () => middleware({ policy: join(dir, 'bad.txt') }),
+    { name: 'PolicyError', message: /bad\.txt \(read as a CSP string\): / },
+    'a file holding a CSP string: its errors say so',
+  )
+  t.throws(
+    () => wrapHandler(() => {}, { policy: "default-src 'self'" }),
+    {
+      code: 'TW_ERR_IO',
+      message:
+        /^wrapHandler: options\.policy: cannot read the policy file "default-src 'self'" \(a string is read as a file path\): no such file; to give a CSP string, write \{ csp: "…" \}$/,
+    },
+    'a CSP string given as a string is a missing file, and the error says how to give one',
+  )
+  t.throws(() => middleware({ policy: { csp: 'default-src nowhere:x' } }), {
+    name: 'PolicyError',
+    message: /^middleware: options\.policy\.csp \(a CSP string\): /,
+  })
+})
+
+t.test('fail at start: a missing or invalid policy file throws when the face is created', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'directives:\n  frame-src: 7\n' })
+  const missing = join(dir, 'missing.json')
+  const proxy = httpProxy.createProxyServer({ selfHandleResponse: true })
+  t.throws(() => wrapHandler(() => {}, { policy: missing }), IoError, 'wrapHandler')
+  t.throws(() => middleware({ policy: missing }), IoError, 'middleware')
+  t.throws(() => attachInspector(proxy, { policy: missing }), IoError, 'attachInspector')
+  await t.rejects(inspectResponse(html(), { policy: missing }), IoError, 'inspectResponse')
+  await t.rejects(fastifyTagwarden({ addHook: () => {} }, { policy: missing }), IoError, 'fastifyTagwarden')
+  t.throws(() => middleware({ policy: join(dir, 'bad.yaml') }), PolicyError, 'an invalid file')
 })
 
 t.test('one metric set per registry, shared by faces; every series of a site at 0', async (t) => {

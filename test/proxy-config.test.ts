@@ -92,7 +92,11 @@ t.test('errors name the file, the field and what was expected', async (t) => {
     if (field) t.equal((error as ConfigError).field, field)
   }
   const missing = (await loadProxyConfig(join(dir, 'missing-policy.yaml')).catch((e: Error) => e)) as Error
-  t.match(missing.message, /nope\.json: cannot read the policy/, "a policy file's own error")
+  t.match(
+    missing.message,
+    /policy: cannot read the policy file "\.\/nope\.json" \(a string is read as a file path, relative to the configuration\): no such file/,
+    "a policy file's own error, naming the reading",
+  )
   t.notOk(missing instanceof PolicyError)
 })
 

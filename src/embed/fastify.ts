@@ -11,7 +11,14 @@ import type { Policy } from '../policy/types.js'
 import { isInspected } from '../proxy/responses.js'
 import { documentUrl } from './document-url.js'
 import { gateResponse } from './fetch.js'
-import { blockPageHtml, countResponse, firstRelease, isRefusal, startInspection } from './inspection.js'
+import {
+  blockPageHtml,
+  countResponse,
+  detachableOutput,
+  firstRelease,
+  isRefusal,
+  startInspection,
+} from './inspection.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 /** The parts of a FastifyRequest the plugin uses. */
@@ -45,8 +52,8 @@ export type FastifyTagwardenOptions = EmbedOptions<FastifyRequestLike>
 
 async function plugin(instance: FastifyInstanceLike, options: FastifyTagwardenOptions): Promise<void> {
   const embedding = resolveEmbedOptions(options, 'fastifyTagwarden')
-  // Registration waits for a policy file: a bad one fails `app.ready()`, not the first request.
-  const policy = await embedding.loaded
+  // A bad policy throws here: it fails `register()`/`app.ready()`, not the first request.
+  const { policy } = embedding
   instance.addHook('onSend', (request, reply, payload) => onSend(embedding, policy, request, reply, payload))
 }
 
@@ -125,7 +132,7 @@ async function onSend(
       return block(embedding, request, reply)
     }
   }
-  return inspector
+  return detachableOutput(inspector)
 }
 
 function isResponse(payload: unknown): payload is Response {

@@ -10,7 +10,14 @@ import { InvalidOptionError } from '../errors.js'
 import type { Policy } from '../policy/types.js'
 import { isInspected } from '../proxy/responses.js'
 import { forwardedUrl } from './document-url.js'
-import { blockPageHtml, countResponse, firstRelease, isRefusal, startInspection } from './inspection.js'
+import {
+  blockPageHtml,
+  countResponse,
+  detachableOutput,
+  firstRelease,
+  isRefusal,
+  startInspection,
+} from './inspection.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 export interface InspectResponseOptions extends EmbedOptions<Request | undefined> {
@@ -46,7 +53,7 @@ export async function inspectResponse(
     throw new InvalidOptionError('inspectResponse: response must be a WHATWG Response')
   }
   const embedding = resolveEmbedOptions(options, 'inspectResponse')
-  const policy = embedding.policy ?? (await embedding.loaded)
+  const { policy } = embedding
   const { request } = options
   let url: URL
   try {
@@ -93,7 +100,7 @@ export async function gateResponse<Req>(
       return { response: blockedFetchResponse(embedding, requestId), blocked: true }
     }
   }
-  const body = Readable.toWeb(inspector) as unknown as ReadableStream<Uint8Array>
+  const body = Readable.toWeb(detachableOutput(inspector)) as unknown as ReadableStream<Uint8Array>
   const gated = new Response(body, {
     status: response.status,
     statusText: response.statusText,

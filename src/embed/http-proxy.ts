@@ -14,7 +14,6 @@ import { endToEndResponseHeaders } from '../proxy/headers.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from '../proxy/responses.js'
 import { documentUrl } from './document-url.js'
 import { countResponse, isRefusal, startInspection } from './inspection.js'
-import { policyUnavailable } from './node-http.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 type ProxyResListener = (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void
@@ -31,7 +30,7 @@ export interface HttpProxyLike {
 }
 
 export interface AttachedInspector {
-  /** Settles once the policy is read (at once unless it is a file). */
+  /** Resolved: the policy is read when the inspector is attached. */
   readonly ready: Promise<void>
   /** Remove the `proxyRes` listener: later responses are no longer answered by tagwarden. */
   detach(): void
@@ -57,16 +56,8 @@ export function attachInspector(
     )
   }
   const embedding = resolveEmbedOptions(options, 'attachInspector')
-  const listener: ProxyResListener = (proxyRes, req, res) => {
-    if (embedding.policy !== undefined) return respond(embedding, embedding.policy, proxyRes, req, res)
-    embedding.loaded.then(
-      (policy) => respond(embedding, policy, proxyRes, req, res),
-      () => {
-        proxyRes.destroy()
-        policyUnavailable(res)
-      },
-    )
-  }
+  const listener: ProxyResListener = (proxyRes, req, res) =>
+    respond(embedding, embedding.policy, proxyRes, req, res)
   proxy.on('proxyRes', listener)
   return { ready: embedding.ready, detach: () => void proxy.removeListener('proxyRes', listener) }
 }
@@ -101,7 +92,10 @@ function respond(
   const onClose = (): void => {
     if (res.writableFinished) return
     clientGone = true
-    sink.destroy(new AbortedError('the client closed the connection before the response ended'))
+    // The upstream's whole body is here (the client may have all of it and just closed): it is
+    // inspected to its end and counted, as `tagwarden proxy` does; only the output is dropped.
+    if (inspector !== undefined && proxyRes.complete) sink.discard()
+    else sink.destroy(new AbortedError('the client closed the connection before the response ended'))
   }
   res.once('close', onClose)
   const stages = inspector === undefined ? [proxyRes, sink] : [proxyRes, inspector, sink]
@@ -125,6 +119,7 @@ class ClientSink extends Writable {
   readonly #res: ServerResponse
   readonly #head: () => void
   #waiting: (() => void) | undefined
+  #discarding = false
   /** Whether a body byte has been written to the client (the headers went with it). */
   started = false
 
@@ -140,7 +135,15 @@ class ClientSink extends Writable {
     callback?.()
   }
 
+  /** The client has gone: what is still released is dropped, and nothing waits for it. */
+  discard(): void {
+    this.#discarding = true
+    this.#res.removeListener('drain', this.#drained)
+    this.#drained()
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    if (this.#discarding) return callback()
     this.#head()
     this.started = true
     if (this.#res.write(chunk)) return callback()
@@ -149,8 +152,10 @@ class ClientSink extends Writable {
   }
 
   override _final(callback: () => void): void {
-    this.#head()
-    this.#res.end()
+    if (!this.#discarding) {
+      this.#head()
+      this.#res.end()
+    }
     callback()
   }
 

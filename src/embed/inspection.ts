@@ -2,7 +2,7 @@
  * What every face does per response: start the proxy's timed inspector with the face's settings,
  * count the response and its violations once, tell the caller, and build the block page.
  */
-import type { Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { AbortedError, TagwardenError } from '../errors.js'
 import type { HeadersInput } from '../inspect/options.js'
 import type { ResponseVerdict } from '../metrics/metrics.js'
@@ -91,4 +91,27 @@ export function firstRelease(stream: Readable): Promise<void> {
     stream.on('error', onError)
     stream.on('close', onClose)
   })
+}
+
+/**
+ * The inspector's output for a reader tagwarden does not own — a Response body, Fastify piping a
+ * payload to the client — which destroys it when the client leaves. Once the inspector has its whole
+ * input (its writable side ended: the client may have every byte and just closed), that does not cut
+ * the inspection short: the output is dropped and the body inspected to its end, counted as usual.
+ * Before that, the inspector is destroyed with it. The inspector's errors (a refusal) error it.
+ */
+export function detachableOutput(inspector: TimedInspector): Readable {
+  const output = new PassThrough({
+    destroy(error, callback) {
+      inspector.unpipe(output)
+      inspector.off('error', onError)
+      if (inspector.writableEnded && !inspector.destroyed) inspector.resume()
+      else inspector.destroy(error ?? new AbortedError('the inspected response was abandoned'))
+      callback(error)
+    },
+  })
+  const onError = (error: Error): void => void output.destroy(error)
+  inspector.once('error', onError)
+  inspector.pipe(output)
+  return output
 }

@@ -261,7 +261,8 @@ class Interception<Req extends IncomingMessage> {
 
   /** A chunk the gate released. */
   #release(chunk: Buffer, callback: () => void): void {
-    if (this.#endedBelow) return callback()
+    // Ended below, or the client has gone while the inspection runs to its end: dropped.
+    if (this.#endedBelow || this.#state === 'closed') return callback()
     if (this.#collected !== undefined) {
       this.#collected.push(chunk)
       return callback()
@@ -309,6 +310,7 @@ class Interception<Req extends IncomingMessage> {
   #endBelow(): void {
     if (this.#endedBelow) return
     this.#endedBelow = true
+    if (this.#state === 'closed') return
     this.#commitHead()
     const body = this.#collected
     if (body === undefined || body.length === 0) this.#call(this.#below.end, [])
@@ -358,8 +360,15 @@ class Interception<Req extends IncomingMessage> {
     this.#heldDrainListeners = []
     if (this.#listeningBelow) this.#res.removeListener('drain', this.#belowDrained)
     if (state === 'pending') countResponse(this.#embedding, 'error') // left before the handler answered
-    if (state === 'inspecting' && !this.#res.writableFinished) {
-      this.#inspector!.destroy(new AbortedError('the client closed the connection before the response ended'))
+    if (state !== 'inspecting' || this.#res.writableFinished) return
+    if (this.#ended) {
+      // The handler has given the whole body (the client may have all of it and just closed): it
+      // is inspected to its end and counted; what the gate still releases is dropped.
+      const waiting = this.#sinkDrain
+      this.#sinkDrain = undefined
+      waiting?.()
+      return
     }
+    this.#inspector!.destroy(new AbortedError('the client closed the connection before the response ended'))
   }
 }

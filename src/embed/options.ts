@@ -3,34 +3,24 @@
  * inspectResponse), checked and resolved once, when the face is created: the policy, the inspector's
  * settings, the metrics and the callbacks.
  */
-import { resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Registry } from 'prom-client'
-import { InvalidOptionError, type TagwardenError } from '../errors.js'
+import { InvalidOptionError } from '../errors.js'
 import { CharsetDecoder } from '../html/charset.js'
 import { resolveOptions, type InspectorLimits } from '../inspect/options.js'
 import type { Violation } from '../inspect/verdict.js'
 import type { TagwardenMetrics } from '../metrics/metrics.js'
-import { loadPolicy, parsePolicy } from '../policy/load.js'
+import { readPolicySource, type PolicySource } from '../policy/source.js'
 import type { Action, Policy } from '../policy/types.js'
 import { metricsFor } from './metrics.js'
-
-/**
- * A policy as the embedding faces take it: a `Policy` (from `loadPolicy`/`parsePolicy`), a policy
- * object (`{ action?, directives, routes? }`), a CSP string, or a policy file — a string ending in
- * `.json`, `.yaml` or `.yml`, or a `file:` URL.
- */
-export type PolicySource = Policy | object | string | URL
 
 /** Options shared by every embedding face. `Req` is the request the face hands to `onViolation`. */
 export interface EmbedOptions<Req = unknown> {
   /**
-   * The policy the HTML responses are held against. Required. A `Policy`, a policy object or a CSP
-   * string is parsed when the face is created (a bad one throws a `PolicyError` there). A string
-   * ending in `.json`, `.yaml` or `.yml` (any other string is a CSP string) or a `file:` URL is a
-   * policy file: read once, when the face is created, without blocking; responses wait for it and
-   * the face's `ready` promise settles with it. A file that cannot be read or is not a valid policy
-   * fails every response (fail closed) and rejects `ready`.
+   * The policy the HTML responses are held against. Required. A string or a `file:` URL is always a
+   * policy file's path (JSON, YAML, or a file holding a CSP string), as `{ file }` is; a CSP string
+   * goes in `{ csp: "default-src 'self'" }`; or a policy object, or a `Policy`. Read and checked when
+   * the face is created — a file synchronously, once per process — so a missing or invalid policy
+   * throws there (`IoError`, `PolicyError`), never on a request.
    */
   policy: PolicySource
   /** Overrides the policy's `action`: `block` or `report`. Default: the policy's. */
@@ -79,11 +69,9 @@ export interface InspectorSettings {
 
 /** EmbedOptions resolved: what the faces work from. */
 export interface Embedding<Req> {
-  /** The policy, once known (at once unless it is read from a file). */
-  policy: Policy | undefined
-  /** Settles with the policy (rejects when its file cannot be read or is invalid). */
-  readonly loaded: Promise<Policy>
-  /** `loaded` without its value: what the faces expose as `ready`. */
+  /** The policy, read when the face was created. */
+  readonly policy: Policy
+  /** Resolved: kept so that code written to await a face's `ready` goes on working. */
   readonly ready: Promise<void>
   readonly settings: InspectorSettings
   readonly site: string
@@ -94,10 +82,6 @@ export interface Embedding<Req> {
 }
 
 const SITE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
-const POLICY_FILE = /\.(?:json|ya?ml)$/i
-
-/** Only used to check the inspector settings before a policy file has been read. */
-let placeholder: Policy | undefined
 
 /** Check every option and start reading a policy file; throws InvalidOptionError or PolicyError. */
 export function resolveEmbedOptions<Req>(options: EmbedOptions<Req>, face: string): Embedding<Req> {
@@ -126,17 +110,12 @@ export function resolveEmbedOptions<Req>(options: EmbedOptions<Req>, face: strin
     limits: options.limits,
     defaultEncoding: options.defaultEncoding,
   }
-  const file = policyFile(source, face)
-  const policy = file === undefined ? policyNow(source, face) : undefined
+  if (source === undefined) throw new InvalidOptionError(`${face}: options.policy is required`)
+  const policy = readPolicySource(source, `${face}: options.policy`)
   checkSettings(settings, policy, face)
-  const loaded = policy !== undefined ? Promise.resolve(policy) : policyFromFile(file!, face)
-  const ready = loaded.then(() => undefined)
-  // Whoever waits for the policy sees the failure; until someone does, it is not an unhandled rejection.
-  ready.catch(() => {})
-  const embedding: Embedding<Req> = {
+  return {
     policy,
-    loaded,
-    ready,
+    ready: Promise.resolve(),
     settings,
     site,
     metrics: registry === undefined ? undefined : metricsFor(registry, site),
@@ -144,11 +123,6 @@ export function resolveEmbedOptions<Req>(options: EmbedOptions<Req>, face: strin
     blockPage,
     onViolation,
   }
-  loaded.then(
-    (p) => (embedding.policy = p),
-    () => {},
-  )
-  return embedding
 }
 
 /** Whether the gate can still refuse a response: then headers wait for the first byte it releases. */
@@ -157,73 +131,10 @@ export function gateCanRefuse(settings: InspectorSettings, policy: Policy): bool
   return action === 'block' || (settings.onLimit ?? 'pass') === 'block'
 }
 
-function policyFile(source: PolicySource, face: string): string | undefined {
-  if (source instanceof URL) {
-    if (source.protocol !== 'file:') {
-      throw new InvalidOptionError(`${face}: options.policy: a URL must be a file: URL, got ${source.href}`)
-    }
-    return fileURLToPath(source)
-  }
-  return typeof source === 'string' && POLICY_FILE.test(source.trim()) ? source.trim() : undefined
-}
-
-/**
- * Parsed policies, so that inspectResponse — given its options per call — parses an inline policy
- * object or CSP string once, not per response. Strings are bounded: the oldest is dropped.
- */
-const parsedObjects = new WeakMap<object, Policy>()
-const parsedStrings = new Map<string, Policy>()
-const readFiles = new Map<string, Promise<Policy>>()
-const MAX_CACHED = 64
-
-function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!)
-  cache.set(key, value)
-  return value
-}
-
-function policyNow(source: PolicySource, face: string): Policy {
-  if (source === null || source === undefined || (typeof source !== 'object' && typeof source !== 'string')) {
-    throw new InvalidOptionError(
-      `${face}: options.policy must be a policy, a policy object, a CSP string or a policy file name`,
-    )
-  }
-  if (typeof source === 'string')
-    return parsedStrings.get(source) ?? remember(parsedStrings, source, parsePolicy(source))
-  if ('directiveSet' in source) return source as Policy
-  let policy = parsedObjects.get(source)
-  if (policy === undefined) parsedObjects.set(source, (policy = parsePolicy(source)))
-  return policy
-}
-
-/**
- * A policy file, read once per process. A failure is not remembered (a face created later reads the
- * file again) and is said on the process's warning channel: a face whose `ready` nobody awaits still
- * fails closed, but not silently.
- */
-function policyFromFile(file: string, face: string): Promise<Policy> {
-  const key = resolve(file)
-  const cached = readFiles.get(key)
-  if (cached !== undefined) return cached
-  const loading = loadPolicy(file)
-  loading.catch((error: Error) => {
-    readFiles.delete(key)
-    process.emitWarning(
-      `tagwarden: ${face}: ${error.message}; its responses fail until it is created again`,
-      {
-        type: 'TagwardenWarning',
-        code: (error as TagwardenError).code,
-      },
-    )
-  })
-  return remember(readFiles, key, loading)
-}
-
 /** Rejects bad action, onLimit, limits and defaultEncoding now rather than on the first response. */
-function checkSettings(settings: InspectorSettings, policy: Policy | undefined, face: string): void {
-  placeholder ??= parsePolicy("default-src 'none'", '<placeholder>')
+function checkSettings(settings: InspectorSettings, policy: Policy, face: string): void {
   try {
-    resolveOptions({ policy: policy ?? placeholder, ...withoutUndefined(settings) })
+    resolveOptions({ policy, ...withoutUndefined(settings) })
     new CharsetDecoder({ defaultEncoding: settings.defaultEncoding })
   } catch (error) {
     if (error instanceof InvalidOptionError) throw new InvalidOptionError(`${face}: ${error.message}`)

@@ -47,8 +47,20 @@ export async function loadPolicy(file: string): Promise<Policy> {
   } catch (cause) {
     throw new IoError(`${file}: cannot read the policy: ${(cause as Error).message}`, { cause })
   }
+  return policyFromText(text, file)
+}
+
+/**
+ * A policy file's text as a policy: JSON or YAML by the extension (else JSON, then YAML). A document
+ * that is one string is a CSP string, and its errors say so.
+ */
+export function policyFromText(text: string, file: string): Policy {
   // Editors on Windows may save a UTF-8 byte order mark, which JSON.parse rejects.
-  return parsePolicy(parseDocument(text.replace(/^\uFEFF/, ''), file), file)
+  const document = parseDocument(text.replace(/^\uFEFF/, ''), file)
+  if (typeof document === 'string') {
+    return fromCspString(document, { name: `${file} (read as a CSP string)`, file })
+  }
+  return parsePolicy(document, file)
 }
 
 function parseDocument(text: string, file: string): unknown {

@@ -8,14 +8,22 @@ import { dirname, extname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { IoError } from '../errors.js'
 import type { InspectorLimits } from '../inspect/options.js'
-import { loadPolicy, parsePolicy } from '../policy/load.js'
+import { parsePolicy, policyFromText } from '../policy/load.js'
+import { cspHint, policyReading, type PolicyReading } from '../policy/source.js'
 import type { Action, Policy } from '../policy/types.js'
 import { validateConfigShape } from './config-schema.js'
 import { ConfigError } from '../errors.js'
-import { resolveProxyOptions, type ProxyOptions, type ProxyTimeouts } from './options.js'
+import {
+  resolveProxyOptions,
+  type ProxyOptions,
+  type ProxySiteOptions,
+  type ProxyTimeouts,
+} from './options.js'
 
 /** A configuration file's contents once loaded: ProxyOptions plus what only the CLI acts on. */
 export interface ProxyConfig extends ProxyOptions {
+  /** The sites, each policy read. */
+  sites: (ProxySiteOptions & { policy: Policy })[]
   /** Processes to run. Default 1. */
   workers?: number
 }
@@ -68,9 +76,26 @@ export async function loadProxyConfig(
   const policies = new Map<string, Promise<Policy>>()
   const policyAt = (value: string | object | undefined, field: string): Promise<Policy> | undefined => {
     if (value === undefined) return undefined
-    if (typeof value !== 'string') return Promise.resolve(parsePolicy(value, `${file}: ${field}`))
-    const path = resolve(base, value)
-    if (!policies.has(path)) policies.set(path, loadPolicy(path))
+    let reading: PolicyReading
+    try {
+      reading = policyReading(value, `${file}: ${field}`)
+    } catch (error) {
+      throw new ConfigError((error as Error).message, { file, field })
+    }
+    if (reading === 'csp') {
+      const csp = (value as { csp: unknown }).csp
+      if (typeof csp !== 'string') {
+        throw new ConfigError(`${file}: ${field}.csp: expected a CSP string`, { file, field: `${field}.csp` })
+      }
+      return Promise.resolve(parsePolicy(csp, `${file}: ${field}.csp (a CSP string)`))
+    }
+    if (reading !== 'file') return Promise.resolve(parsePolicy(value, `${file}: ${field}`))
+    const name = typeof value === 'string' ? value : (value as { file: unknown }).file
+    if (typeof name !== 'string' || name.trim() === '') {
+      throw new ConfigError(`${file}: ${field}: expected a policy file path`, { file, field })
+    }
+    const path = resolve(base, name)
+    if (!policies.has(path)) policies.set(path, readPolicyFile(path, name, `${file}: ${field}`))
     return policies.get(path)!
   }
   const fallback = policyAt(doc.policy, 'policy') ?? (options.policy && Promise.resolve(options.policy))
@@ -107,6 +132,21 @@ export async function loadProxyConfig(
     throw new ConfigError(`${file}: ${error.message}`, { file, field: error.field })
   }
   return config
+}
+
+/** A site's policy file; the error says the string was read as a path, relative to the configuration. */
+async function readPolicyFile(path: string, name: string, where: string): Promise<Policy> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message
+    throw new IoError(
+      `${where}: cannot read the policy file ${JSON.stringify(name)} (a string is read as a file path, relative to the configuration): ${why}${cspHint(name, 'policy: { csp: "…" }')}`,
+      { cause },
+    )
+  }
+  return policyFromText(text, path)
 }
 
 async function readBlockPage(path: string, file: string): Promise<string> {

@@ -17,7 +17,7 @@ const EXPECTED: Readonly<Record<string, string>> = {
   hosts: 'expected a list of host names',
   'hosts[]': 'expected a host name (shop.example), *.shop.example or *, without a port',
   target: 'expected an http:// or https:// origin, e.g. http://127.0.0.1:3000',
-  policy: 'expected a policy file path or an inline policy object',
+  policy: 'expected a policy file path, { file: PATH }, { csp: STRING } or an inline policy object',
   action: 'expected "block" or "report"',
   onLimit: 'expected "block" or "pass"',
   limits: 'expected an object of limits (maxHeldBytes, maxDecodedBytes, maxInflationRatio, maxTokenBytes, maxNestingDepth)',

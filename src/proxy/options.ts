@@ -5,8 +5,9 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { resolveOptions, type InspectorLimits } from '../inspect/options.js'
+import { readPolicySource, type PolicySource } from '../policy/source.js'
 import type { Action, Policy } from '../policy/types.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, InvalidOptionError } from '../errors.js'
 import { parseListen, type ListenAddress } from './listen.js'
 import { HostTable } from './routing.js'
 
@@ -36,8 +37,12 @@ export interface ProxySiteOptions {
   hosts?: string[]
   /** The upstream origin, `http://` or `https://`, without a path. Required. */
   target: string
-  /** The policy its HTML responses are held against. Required. */
-  policy: Policy
+  /**
+   * The policy its HTML responses are held against. Required. As the embedding faces take it: a
+   * string or `file:` URL is a policy file's path (read when the proxy is created), `{ csp }` a CSP
+   * string, or a policy object, or a `Policy`.
+   */
+  policy: PolicySource
   /** Overrides the policy's action. Default: the policy's. */
   action?: Action
   /** See InspectorOptions.onLimit. Default `block` when the action is `block`, else `pass`. */
@@ -162,14 +167,12 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     names.add(site.name)
     const target = parseTarget(String(site.target))
     if (typeof target === 'string') fail(`${at}.target`, target, site.target)
-    if (site.policy === null || typeof site.policy !== 'object' || !('directiveSet' in site.policy)) {
-      fail(`${at}.policy`, 'expected a policy from loadPolicy() or parsePolicy()')
-    }
-    const action = site.action ?? options.action ?? site.policy.action
+    const policy = sitePolicy(`${at}.policy`, site.policy)
+    const action = site.action ?? options.action ?? policy.action
     const resolved: ResolvedSite = {
       name: site.name,
       target,
-      policy: site.policy,
+      policy,
       action,
       onLimit: site.onLimit ?? options.onLimit ?? (action === 'block' ? 'block' : 'pass'),
       limits: { ...options.limits, ...site.limits },
@@ -194,6 +197,16 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     trustProxy: options.trustProxy ?? false,
     blockPage: options.blockPage,
     timeouts,
+  }
+}
+
+/** A site's policy in any PolicySource form; a malformed one is a ConfigError naming the field. */
+function sitePolicy(field: string, source: PolicySource): Policy {
+  try {
+    return readPolicySource(source, field)
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new ConfigError(error.message, { field })
+    throw error
   }
 }
 
