@@ -85,7 +85,8 @@ export function readPolicySource(source: PolicySource, where: string, base?: str
     }
     return parsedCsp.get(csp) ?? remember(parsedCsp, csp, parsePolicy(csp, `${where}.csp (a CSP string)`))
   }
-  const raw = typeof source === 'object' && !(source instanceof URL) ? (source as { file: unknown }).file : source
+  const raw =
+    typeof source === 'object' && !(source instanceof URL) ? (source as { file: unknown }).file : source
   const path = filePath(raw, where, base)
   const cached = readFiles.get(path)
   if (cached !== undefined) return cached

@@ -20,7 +20,8 @@ const EXPECTED: Readonly<Record<string, string>> = {
   policy: 'expected a policy file path, { file: PATH }, { csp: STRING } or an inline policy object',
   action: 'expected "block" or "report"',
   onLimit: 'expected "block" or "pass"',
-  limits: 'expected an object of limits (maxHeldBytes, maxDecodedBytes, maxInflationRatio, maxTokenBytes, maxNestingDepth)',
+  limits:
+    'expected an object of limits (maxHeldBytes, maxDecodedBytes, maxInflationRatio, maxTokenBytes, maxNestingDepth)',
   'limits.*': 'expected a positive number',
   timeouts: 'expected an object of timeouts in milliseconds',
   'timeouts.*': 'expected a whole number of milliseconds from 1 to 86400000',
