@@ -10,6 +10,7 @@ import { bundleBaseline } from './baseline.js'
 import { contenders } from './contenders.js'
 import { CHUNK_SIZE, learnObject, loadCorpus } from './corpus.js'
 import { measureMemory } from './memory.js'
+import { measurePathological, PATHOLOGICAL_SHAPES } from './pathological.js'
 import {
   CONNECTIONS,
   measureLeak,
@@ -140,6 +141,37 @@ async function memorySection(): Promise<Section | null> {
   return { title, markdown, json: { results: samples } }
 }
 
+async function pathologicalSection(): Promise<Section | null> {
+  if (!wanted('pathological')) return null
+  const sizes = quick ? [MiB] : [MiB, 8 * MiB]
+  const samples = await measurePathological(sizes, (s) =>
+    progress(`pathological: ${s.shape} ${formatBytes(s.bytes)}: ${s.cpuSeconds.toFixed(2)} s`),
+  )
+  const normal = (bytes: number) => samples.find((s) => s.shape === 'normal' && s.bytes >= bytes * 0.99)
+  const title =
+    'Pathological shapes (issue 11): CPU time and peak RSS through the inspector in block, ' +
+    `${CHUNK_SIZE / KiB} KiB chunks, one child process each; × normal is CPU per MB against a normal page of the size`
+  const markdown = table(
+    ['shape', 'size', 'CPU s', 'ms per MB', '× normal', 'peak RSS', 'verdict'],
+    'llrrrrl',
+    samples.map((s) => {
+      const perMb = (s.cpuSeconds * 1000) / (s.bytes / 1e6)
+      const base = normal(s.bytes)
+      const basePerMb = base === undefined ? NaN : (base.cpuSeconds * 1000) / (base.bytes / 1e6)
+      return [
+        PATHOLOGICAL_SHAPES.find((p) => p.name === s.shape)?.name ?? s.shape,
+        formatBytes(s.bytes),
+        s.cpuSeconds.toFixed(2),
+        perMb.toFixed(0),
+        `${(perMb / basePerMb).toFixed(2)}×`,
+        formatBytes(s.peakRss),
+        s.limit === null ? s.status : `${s.status} (${s.limit})`,
+      ]
+    }),
+  )
+  return { title, markdown, json: { results: samples } }
+}
+
 const ms = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(1))
 /** autocannon records latency in whole milliseconds: 0 means under one. */
 const wholeMs = (value: number) => (value < 1 ? '<1' : value.toFixed(0))
@@ -231,6 +263,7 @@ try {
   for (const [key, section] of [
     ['inspector', inspectorSection],
     ['memory', memorySection],
+    ['pathological', pathologicalSection],
     ['proxy', proxySection],
     ['ttfb', ttfbSection],
     ['proxy-memory', proxyMemorySection],
