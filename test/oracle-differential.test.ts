@@ -145,6 +145,21 @@ t.test('mutated html5lib inputs', async (t) => {
   }
 })
 
+t.test('documents the fuzzer found (npm run fuzz), minimised', async (t) => {
+  await compare(
+    t,
+    'found',
+    [
+      // seed 20261202: <form> in a table inside a template — Chromium inserts it (live in a shadow root).
+      '><template shadowrootmode=open><table><form one>',
+      '<form id=d><div><template shadowrootmode=open><table><form id=e></table></template></div>',
+      // seed 1961: a 0-second refresh to an unparsable URL (the browser's parse raced it once).
+      '</noscript><meta http-equiv=refresh content="0;url=//r<img src=x onerror=y>"><iframe src=//i>',
+    ],
+    true,
+  )
+})
+
 t.test('every listed difference still differs', async (t) => {
   for (const [name, documents] of seen) t.ok(documents > 0, `${name}: ${documents} documents`)
   t.pass(`${EXPECTED_DIFFERENCES.length} classes listed`)

@@ -115,13 +115,19 @@ export const inTable: ModeRules<TB> = {
         tb.open.pop()
         return
       }
-      case T.FORM:
-        // Parse error. If there is a template on the stack, or the form element pointer is not null,
-        // ignore. Otherwise insert, set the form element pointer, pop.
-        if (tb.open.has(T.TEMPLATE) || tb.form !== null) return
-        tb.form = tb.insertHtml(t)
+      case T.FORM: {
+        // Parse error. The Standard: "if there is a template element on the stack of open elements, or
+        // the form element pointer is not null, ignore the token". Chromium ignores it only when the
+        // pointer is set outside a template (HTMLTreeBuilder, "in table" form), so inside a template
+        // it inserts the form — live in a declarative shadow root, where the oracle sees it (found
+        // by `npm run fuzz`, seed 20261202). tagwarden follows the browser.
+        const inTemplate = tb.open.has(T.TEMPLATE)
+        if (tb.form !== null && !inTemplate) return
+        const form = tb.insertHtml(t)
+        if (!inTemplate) tb.form = form
         tb.open.pop()
         return
+      }
     }
     // Anything else: parse error; process using "in body" with foster parenting enabled.
     tb.fosterParenting = true
