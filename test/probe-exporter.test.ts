@@ -4,6 +4,8 @@
  * a target outside the configuration is a 400 that fetches nothing, and concurrent scrapes of
  * different targets each get their own answer.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import t from 'tap'
 import { parsePolicy } from '../src/index.js'
@@ -227,3 +229,25 @@ t.test('promtool accepts what /probe and /metrics answer', async (t) => {
   const check = await runPromtool(bin, ['check', 'metrics'], own)
   t.equal(check.code, 0, `/metrics: ${check.output}`)
 })
+
+t.test(
+  'examples/prometheus: probe.yml and probe-alerts.yml pass promtool, on metrics the exporter serves',
+  async (t) => {
+    const bin = promtool()
+    if (bin === undefined) {
+      t.fail('promtool is not installed: apt-get install -y prometheus (.ci/run installs it)')
+      return
+    }
+    const dir = join(import.meta.dirname, '..', 'examples', 'prometheus')
+    const config = await runPromtool(bin, ['check', 'config', join(dir, 'probe.yml')], '')
+    t.equal(config.code, 0, config.output)
+    const rules = await runPromtool(bin, ['check', 'rules', join(dir, 'probe-alerts.yml')], '')
+    t.equal(rules.code, 0, rules.output)
+    // Every metric the rules name is one a real scrape of an injected page answers.
+    const up = await origin(t)
+    const { url } = await startExporter(t, { policy: POLICY, probe: { allow: [`${up.url}/`] } })
+    const { text } = await scrape(url, `${up.url}/injected`)
+    const named = readFileSync(join(dir, 'probe-alerts.yml'), 'utf8').matchAll(/\b(tagwarden_probe_[a-z_]+)/g)
+    for (const [, name] of named) t.match(text, new RegExp(`^${name}[{ ]`, 'm'), `${name} is served`)
+  },
+)
