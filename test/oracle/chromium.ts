@@ -99,7 +99,7 @@ export interface ChromiumOptions {
    * as the top-level page instead. Default 16.
    */
   batch?: number
-  /** A batch's budget, from navigation to DOM read, in ms, plus `timeoutMs / 4` per document. Default 15000. */
+  /** A batch's budget, from navigation to DOM read, in ms, plus `timeoutMs / 4` per document. Default 60000: a loaded 2-core host (the suite runs beside it) can take many seconds for a batch. */
   timeoutMs?: number
 }
 
@@ -172,7 +172,7 @@ export class Chromium {
     this.#child = child
     this.#cdp = cdp
     this.version = version
-    this.#timeoutMs = options.timeoutMs ?? 15_000
+    this.#timeoutMs = options.timeoutMs ?? 60_000
     this.#batch = Math.max(1, options.batch ?? 16)
     this.#exited = exited
     this.#unhook = unhook
