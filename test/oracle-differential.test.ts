@@ -15,7 +15,7 @@ import {
   tagwardenView,
   type TagwardenView,
 } from './oracle/compare.js'
-import { EXPECTED_DIFFERENCES, classOf } from './oracle/expected.js'
+import { EXPECTED_DIFFERENCES, ORACLE_PIECES, classOf, navigatesItself } from './oracle/expected.js'
 import { inject, mutate } from './oracle/mutate.js'
 
 /**
@@ -51,6 +51,7 @@ async function compare(t: Test, corpus: string, documents: readonly string[], ch
   const started = Date.now()
   const parsed = await Promise.all(documents.map((html) => browser.parse(html)))
   let differ = 0
+  let navigating = 0
   for (const [i, raw] of documents.entries()) {
     const html = asServed(raw)
     const ours = tagwardenView(html, chunked ? [...html] : [html])
@@ -61,6 +62,10 @@ async function compare(t: Test, corpus: string, documents: readonly string[], ch
         ...gaps,
       })
     }
+    if (navigatesItself(raw)) {
+      navigating++
+      continue
+    }
     const diff = await confirmed(raw, ours, parsed[i]!)
     if (diff === null) continue
     differ++
@@ -68,7 +73,9 @@ async function compare(t: Test, corpus: string, documents: readonly string[], ch
     if (listed !== null) seen.set(listed.name, seen.get(listed.name)! + 1)
     else t.fail(`${corpus} #${i} differs from ${browser.version}`, { html: raw, ...diff })
   }
-  t.pass(`${corpus}: ${documents.length} documents, ${differ} differ, ${Date.now() - started} ms`)
+  t.pass(
+    `${corpus}: ${documents.length} documents, ${differ} differ, ${navigating} not compared (a refresh), ${Date.now() - started} ms`,
+  )
 }
 
 t.test('self-test: scripting on, nothing runs, shadow roots read, template contents not', async (t) => {
@@ -129,7 +136,9 @@ t.test('the real pages', async (t) => {
 t.test('generated documents of the hard parts, with injected elements', async (t) => {
   for (const seed of seeds(1)) {
     const random = prng(seed)
-    const docs = Array.from({ length: FULL ? 2000 : 300 }, () => inject(random, hardDocument(random)))
+    const docs = Array.from({ length: FULL ? 2000 : 300 }, () =>
+      inject(random, hardDocument(random, ORACLE_PIECES)),
+    )
     await compare(t, `generated (TW_SEED=${seed})`, docs, true)
   }
 })
@@ -153,8 +162,6 @@ t.test('documents the fuzzer found (npm run fuzz), minimised', async (t) => {
       // seed 20261202: <form> in a table inside a template — Chromium inserts it (live in a shadow root).
       '><template shadowrootmode=open><table><form one>',
       '<form id=d><div><template shadowrootmode=open><table><form id=e></table></template></div>',
-      // seed 1961: a 0-second refresh to an unparsable URL (the browser's parse raced it once).
-      '</noscript><meta http-equiv=refresh content="0;url=//r<img src=x onerror=y>"><iframe src=//i>',
     ],
     true,
   )

@@ -117,10 +117,10 @@ export const PIECES = [
   '<table><tr><td>',
 ]
 
-/** A document of 5 to 64 pieces drawn with `random`. */
-export function hardDocument(random: () => number): string {
+/** A document of 5 to 64 pieces drawn with `random` (from `pieces`, default all). */
+export function hardDocument(random: () => number, pieces: readonly string[] = PIECES): string {
   const length = 5 + Math.floor(random() * 60)
   let html = ''
-  for (let i = 0; i < length; i++) html += PIECES[Math.floor(random() * PIECES.length)]
+  for (let i = 0; i < length; i++) html += pieces[Math.floor(random() * pieces.length)]
   return html
 }

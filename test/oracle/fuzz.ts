@@ -11,7 +11,7 @@ import { hardDocument } from '../helpers/hard-markup.js'
 import { treeConstructionInputs } from '../helpers/html5lib.js'
 import { Chromium } from './chromium.js'
 import { asServed, browserView, difference, scannerGaps, tagwardenView } from './compare.js'
-import { classOf } from './expected.js'
+import { ORACLE_PIECES, classOf, navigatesItself } from './expected.js'
 import { inject, minimise, mutate } from './mutate.js'
 
 const { values } = parseArgs({
@@ -40,7 +40,7 @@ async function disagreements(documents: string[]): Promise<boolean[]> {
     const ours = tagwardenView(asServed(raw))
     const gaps = scannerGaps(ours)
     return (
-      difference(ours, browserView(parsed[i]!)) !== null ||
+      (!navigatesItself(raw) && difference(ours, browserView(parsed[i]!)) !== null) ||
       gaps.missed.length > 0 ||
       gaps.unfounded.length > 0
     )
@@ -56,7 +56,7 @@ for (let round = 0; Date.now() - started < minutes * 60_000; round++) {
   const random = prng(seed * 1_000_003 + round)
   const batch = Array.from({ length: perRound }, (_, i) =>
     i % 2 === 0
-      ? inject(random, hardDocument(random))
+      ? inject(random, hardDocument(random, ORACLE_PIECES))
       : mutate(random, inputs[Math.floor(random() * inputs.length)]!, inputs),
   )
   let results: boolean[]
