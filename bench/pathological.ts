@@ -31,11 +31,12 @@ function runChild(script: string, shape: string, bytes: number): Promise<Patholo
 /** Every shape at every size, one child process at a time (CPU time is the figure). */
 export async function measurePathological(
   sizes: readonly number[],
+  only: readonly string[] | undefined,
   onDone?: (sample: PathologicalSample) => void,
 ): Promise<PathologicalSample[]> {
   const script = bundle('bench/pathological-child.ts')
   const samples: PathologicalSample[] = []
-  for (const shape of PATHOLOGICAL_SHAPES) {
+  for (const shape of PATHOLOGICAL_SHAPES.filter((s) => only === undefined || only.includes(s.name))) {
     for (const bytes of sizes) {
       const sample = await runChild(script, shape.name, bytes)
       samples.push(sample)

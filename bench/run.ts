@@ -144,7 +144,9 @@ async function memorySection(): Promise<Section | null> {
 async function pathologicalSection(): Promise<Section | null> {
   if (!wanted('pathological')) return null
   const sizes = quick ? [MiB] : [MiB, 8 * MiB]
-  const samples = await measurePathological(sizes, (s) =>
+  // --quick: a normal page and three shapes (one per kind of cost), enough to keep the section working.
+  const shapes = quick ? ['normal', 'text-run', 'two-body-tags', 'nested-divs'] : undefined
+  const samples = await measurePathological(sizes, shapes, (s) =>
     progress(`pathological: ${s.shape} ${formatBytes(s.bytes)}: ${s.cpuSeconds.toFixed(2)} s`),
   )
   const normal = (bytes: number) => samples.find((s) => s.shape === 'normal' && s.bytes >= bytes * 0.99)

@@ -6,6 +6,9 @@ import t from 'tap'
 // Keeps the benchmark suite from rotting: `bench/run.ts --quick` must run to the end and print every
 // contender. Nothing here is timed or compared (STYLE.md: the test command never times anything).
 const RUN = join(import.meta.dirname, '..', 'bench', 'run.ts')
+// Every section runs, in child processes, beside the rest of the suite on 2 cores: minutes when the
+// host is busy (300 s was once not enough), so this file gets more than tap's default.
+t.setTimeout(900_000)
 
 t.test('bench --quick runs every contender and section and writes its JSON', async (t) => {
   const results = t.testdir({})
