@@ -26,6 +26,9 @@ import { inject, mutate } from './oracle/mutate.js'
  */
 
 const IFRAME = '<iframe src="http://evil.example/x">'
+// About 2½ minutes of the browser's time alone; more when the 2 cores are shared (tap's default 300 s
+// was once not enough beside a fuzzing run).
+t.setTimeout(900_000)
 const FULL = process.env.TW_ORACLE === 'full'
 const browser = await Chromium.launch({ tabs: 4, batch: 32 })
 t.teardown(() => browser.close())
