@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import type { LearnedPolicy } from '../src/index.js'
-import { bundle, ROOT } from './bundle.js'
+import { bundle } from './bundle.js'
+import { runJsonChild } from './processes.js'
 import { CHUNK_SIZE, learnObject } from './corpus.js'
 import { generateHtml } from './html-gen.js'
 import type { MemorySample } from './memory-child.js'
@@ -18,23 +18,15 @@ function runChild(
   job: MemoryJob,
   signal: AbortSignal,
 ): Promise<MemorySample> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, job.action, String(job.bytes)], {
-      cwd: ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
+  return runJsonChild<MemorySample>(
+    script,
+    [job.action, String(job.bytes)],
+    `memory ${job.action} ${job.bytes} bytes`,
+    {
+      stdin: JSON.stringify(policy),
       signal,
-    })
-    child.stdin.end(JSON.stringify(policy))
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout) as MemorySample)
-      else reject(new Error(`memory ${job.action} ${job.bytes} bytes: exit ${code}\n${stderr.trim()}`))
-    })
-  })
+    },
+  )
 }
 
 /**

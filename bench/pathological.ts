@@ -3,29 +3,19 @@
  * child process of its own (bench/pathological-child.ts), so its CPU time and peak RSS are its own.
  * A shape's CPU time per MB is compared with a normal page's of the same size.
  */
-import { spawn } from 'node:child_process'
 import { NORMAL, SHAPES } from '../test/helpers/pathological.js'
-import { bundle, ROOT } from './bundle.js'
+import { bundle } from './bundle.js'
+import { runJsonChild } from './processes.js'
 import type { PathologicalSample } from './pathological-child.js'
 
 export const PATHOLOGICAL_SHAPES = [NORMAL, ...SHAPES]
 
 function runChild(script: string, shape: string, bytes: number): Promise<PathologicalSample> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, shape, String(bytes)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(stdout) as PathologicalSample)
-      else reject(new Error(`pathological ${shape} ${bytes} bytes: exit ${code}\n${stderr.trim()}`))
-    })
-  })
+  return runJsonChild<PathologicalSample>(
+    script,
+    [shape, String(bytes)],
+    `pathological ${shape} ${bytes} bytes`,
+  )
 }
 
 /** Every shape at every size, one child process at a time (CPU time is the figure). */

@@ -58,3 +58,32 @@ export function startChild(
     })
   })
 }
+
+/**
+ * Runs `node script ...args` in the repository root, `stdin` written to it, and resolves with the one
+ * JSON value it prints on stdout; a non-zero exit rejects with `what` and its stderr.
+ */
+export function runJsonChild<T>(
+  script: string,
+  args: readonly string[],
+  what: string,
+  options: { stdin?: string; signal?: AbortSignal } = {},
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+    })
+    child.stdin.end(options.stdin ?? '')
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as T)
+      else reject(new Error(`${what}: exit ${code}\n${stderr.trim()}`))
+    })
+  })
+}
