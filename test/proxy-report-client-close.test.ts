@@ -4,56 +4,15 @@
  * was counted or logged, and the response was counted `verdict="error"` (a bomb: `error`, not
  * `limit`). A delivered response is inspected to its end, whoever leaves first.
  */
-import { connect } from 'node:net'
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
+import { gzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
+import { ENCODINGS, compress, getAndLeave, longPage } from './helpers/client-close.js'
 import { metric, metricsText, startProxy, startUpstream, until } from './helpers/proxy.js'
 import { INJECTION, blockPolicy, reportPolicy } from './helpers/proxy-pages.js'
 
-const ENCODINGS = ['gzip', 'br', 'deflate'] as const
 const PER_ENCODING = 20
 
-/** ~150 KB of varied markup, the injected iframe near its end: decompressing and parsing take a while. */
-const html = (): string => {
-  const rows: string[] = []
-  for (let i = 0; i < 1500; i++)
-    rows.push(`<li id="r${i}"><a href="/item/${i}">item ${i}</a> ${i * 7919}</li>`)
-  return `<!doctype html><html><head><title>list</title></head><body><ul>${rows.join('\n')}</ul>${INJECTION}<p>end</p></body></html>`
-}
-
-function compress(encoding: (typeof ENCODINGS)[number], body: string): Buffer {
-  if (encoding === 'gzip') return gzipSync(body)
-  if (encoding === 'br') return brotliCompressSync(body)
-  return deflateSync(body)
-}
-
-/**
- * One request on a raw socket; the socket is destroyed the moment the whole Content-Length body has
- * arrived (as a client does that sent `Connection: close`, or a keep-alive client leaving). Resolves
- * with the body's length.
- */
-function getAndLeave(port: number, host: string, path: string, keepAlive: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let received = Buffer.alloc(0)
-    socket.on('data', (d: Buffer) => {
-      received = Buffer.concat([received, d])
-      const end = received.indexOf('\r\n\r\n')
-      if (end < 0) return
-      const length = /\r\ncontent-length: *(\d+)/i.exec(received.subarray(0, end).toString('latin1'))
-      if (length === null) return reject(new Error('expected a Content-Length'))
-      if (received.length - end - 4 < Number(length[1])) return
-      socket.destroy()
-      resolve(Number(length[1]))
-    })
-    socket.on('error', reject)
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`,
-    )
-  })
-}
-
-const page = html()
+const page = longPage()
 const bodies = Object.fromEntries(ENCODINGS.map((e) => [e, compress(e, page)]))
 const bomb = gzipSync(`<!doctype html><p>${'a'.repeat(16 * 1024 * 1024)}</p>`)
 
