@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
+import { gzipSync } from 'node:zlib'
 import express from 'express'
 import Fastify from 'fastify'
 import httpProxy from 'http-proxy'
@@ -22,14 +23,22 @@ const bodies = Object.fromEntries(ENCODINGS.map((e) => [e, compress(e, longPage(
   Encoding,
   Buffer
 >
+/** `/end/bomb`: 16 MiB of text in 16 KiB of gzip, past `maxInflationRatio`. */
+const BOMB = gzipSync(`<!doctype html><p>${'a'.repeat(16 * 1024 * 1024)}</p>`)
+
+function compressed(encoding: string): { body: Buffer; encoding: string } {
+  return encoding === 'bomb'
+    ? { body: BOMB, encoding: 'gzip' }
+    : { body: bodies[encoding as Encoding], encoding }
+}
 
 /**
  * `/<shape>/<encoding>`: the compressed page, given whole to `end()` or written in 4 KiB pieces (to
  * Fastify: a Buffer, or a stream that gives it).
  */
 function handler(req: IncomingMessage, res: ServerResponse): void {
-  const [, shape, encoding] = (req.url ?? '').split('/') as [string, string, Encoding]
-  const body = bodies[encoding]
+  const [, shape, name] = (req.url ?? '').split('/') as [string, string, string]
+  const { body, encoding } = compressed(name)
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
     'content-encoding': encoding,
@@ -61,9 +70,9 @@ const FACES: Record<string, Face> = {
   fastifyTagwarden: async (t, options) => {
     const app = Fastify()
     await app.register(fastifyTagwarden, options)
-    app.get('/:shape/:encoding', async (req, reply) => {
-      const { shape, encoding } = req.params as { shape: string; encoding: Encoding }
-      const body = bodies[encoding]
+    app.get('/:shape/:name', async (req, reply) => {
+      const { shape, name } = req.params as { shape: string; name: string }
+      const { body, encoding } = compressed(name)
       reply
         .header('content-encoding', encoding)
         .header('content-length', body.length)
@@ -103,10 +112,8 @@ for (const [name, start] of Object.entries(FACES)) {
       const registry = new Registry()
       const reported: Violation[] = []
       const port = await start(t, { policy: reportPolicy(), registry, onViolation: (v) => reported.push(v) })
-      // Fastify gives its payload whole; the other faces see both shapes.
-      const shapes = name === 'fastifyTagwarden' ? ['end'] : SHAPES
       let sent = 0
-      for (const shape of shapes)
+      for (const shape of SHAPES)
         for (const encoding of ENCODINGS) {
           const received = await Promise.all(
             Array.from({ length: PER_ENCODING }, (_, i) =>
@@ -128,6 +135,17 @@ for (const [name, start] of Object.entries(FACES)) {
       t.equal(reported.length, sent, 'every violation given to onViolation')
       t.equal(await count(registry, 'tagwarden_responses_total', { verdict: 'violation' }), sent)
       t.equal(await count(registry, 'tagwarden_responses_total', { verdict: 'error' }), 0, 'none an error')
+      // A bomb delivered whole, its client gone: the inspection ends at the limit, counted as such.
+      const bombs = await Promise.all(
+        Array.from({ length: 3 }, () => getAndLeave(port, 'shop.example', '/end/bomb', false)),
+      )
+      t.ok(
+        bombs.every((n) => n === BOMB.length),
+        'every client got the whole bomb',
+      )
+      await responsesCounted(registry, sent + 3)
+      t.equal(await count(registry, 'tagwarden_responses_total', { verdict: 'limit' }), 3, 'bombs: limit')
+      t.equal(await count(registry, 'tagwarden_responses_total', { verdict: 'error' }), 0, 'bombs: no error')
     },
   )
 }
