@@ -64,7 +64,7 @@ t.test('errors name the file, the field and what was expected', async (t) => {
     'page.yaml':
       'policy: ./p.json\nblockPage: ./nope.html\nsites:\n  - { name: a, hosts: ["*"], target: "http://127.0.0.1:1" }\n',
     'empty.yaml': 'sites: []\n',
-    'list.json': '[]',
+    'list.json': '[{"name": "shop"}]',
     'bad.json': '{ sites: ',
   })
   const cases: [string, RegExp, string?][] = [
@@ -79,10 +79,10 @@ t.test('errors name the file, the field and what was expected', async (t) => {
     ['page.yaml', /page\.yaml: blockPage: cannot read .*nope\.html/, 'blockPage'],
     [
       'empty.yaml',
-      /empty\.yaml: sites: expected a list of sites, each \{ name, hosts, target, policy \}, got a list$/,
+      /empty\.yaml: sites: expected a list of sites, each \{ name, hosts, target, policy \}, got an empty list$/,
       'sites',
     ],
-    ['list.json', /list\.json: expected a configuration object with "sites", got a list$/],
+    ['list.json', /list\.json: expected a configuration object with "sites", got a list of 1$/],
     ['bad.json', /bad\.json: expected JSON: /],
   ]
   for (const [file, message, field] of cases) {
