@@ -55,7 +55,7 @@ export function pickPages(corpus: readonly Page[]): ProxyPage[] {
   return chosen.map(([path, page]) => ({ path, type: HTML, name: page.name, bytes: page.bytes }))
 }
 
-const HTML = 'text/html; charset=utf-8'
+export const HTML = 'text/html; charset=utf-8'
 
 /** A response the proxies pass without inspecting: what most of a site's requests (scripts, images) are. */
 export function assetOf(page: ProxyPage): ProxyPage {
@@ -83,15 +83,23 @@ export interface Rig {
   stop(): Promise<void>
 }
 
+export interface RigOptions {
+  /** Preload bench/gc-hook.ts into the tagwarden processes. */
+  gcHook?: boolean
+  /** The policy, instead of one learned from the pages (its action is the proxy's). */
+  policy?: object
+  /** Served too, but neither learned from nor checked: responses the proxy may block or cut. */
+  unchecked?: readonly ProxyPage[]
+}
+
 /**
- * Starts the upstream and the wanted proxies. The policy is learned from the pages (so nothing on
- * them is blocked) and written as `tagwarden learn` would; `gcHook` preloads bench/gc-hook.ts into
- * the tagwarden processes.
+ * Starts the upstream and the wanted proxies. Unless one is given, the policy is learned from the
+ * pages (so nothing on them is blocked) and written as `tagwarden learn` would.
  */
 export async function startRig(
   pages: readonly ProxyPage[],
   keys: readonly ProxyKey[],
-  { gcHook = false } = {},
+  { gcHook = false, policy, unchecked = [] }: RigOptions = {},
 ): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'tagwarden-bench-'))
   const started: Child[] = []
@@ -106,7 +114,7 @@ export async function startRig(
   }
   try {
     const routes = Object.fromEntries(
-      pages.map((p) => [p.path, { type: p.type, body: p.bytes.toString('base64') }]),
+      [...pages, ...unchecked].map((p) => [p.path, { type: p.type, body: p.bytes.toString('base64') }]),
     )
     routes[INJECTED] = { type: HTML, body: inject(pages[0]!.bytes).toString('base64') }
     const upstream = await startChild(bundle('bench/proxy-upstream.ts'), [], {
@@ -114,7 +122,7 @@ export async function startRig(
     })
     started.push(upstream)
     const target = `http://127.0.0.1:${upstream.ready.port as number}`
-    const learned = await learnObject(pages.filter(isHtml).map((p) => [p.bytes]))
+    const learned = policy ?? (await learnObject(pages.filter(isHtml).map((p) => [p.bytes])))
     const cli = keys.some((k) => k !== 'http-proxy') ? bundle('src/cli/main.ts') : ''
     const hook = gcHook ? ['--expose-gc', '--import', `file://${bundle('bench/gc-hook.ts')}`] : []
     for (const key of keys) {
@@ -151,7 +159,7 @@ export async function startRig(
  * Requests carry the Host the policy was learned for: the proxy judges a page as the document at
  * http://HOST/path, and its relative URLs resolve against that.
  */
-const HOST = new URL(DOCUMENT.url).host
+export const HOST = new URL(DOCUMENT.url).host
 
 interface Got {
   status: number
@@ -241,7 +249,7 @@ export interface LoadFigures {
 }
 
 /** One autocannon run; any error, timeout or non-2xx answer fails the benchmark. */
-async function load(url: string, seconds: number): Promise<LoadFigures> {
+export async function load(url: string, seconds: number): Promise<LoadFigures> {
   const r = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { host: HOST } })
   if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
     throw new Error(`${url}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx responses`)

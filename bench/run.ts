@@ -11,6 +11,7 @@ import { contenders } from './contenders.js'
 import { CHUNK_SIZE, learnObject, loadCorpus } from './corpus.js'
 import { measureMemory } from './memory.js'
 import { measurePathological, PATHOLOGICAL_SHAPES } from './pathological.js'
+import { measurePathologicalLatency, type LatencySample } from './pathological-latency.js'
 import {
   CONNECTIONS,
   measureLeak,
@@ -51,6 +52,7 @@ const CONFIG = quick
       warmups: 1,
       large: 16 * MiB,
       proxy: { rounds: 1, seconds: 1 },
+      pathologicalLatency: { bytes: 8 * MiB, seconds: 2, warmupSeconds: 1 },
       ttfbRequests: 20,
       leak: [100, 1_000],
     }
@@ -60,6 +62,7 @@ const CONFIG = quick
       warmups: 1,
       large: 1024 * MiB,
       proxy: { rounds: 3, seconds: 5 },
+      pathologicalLatency: { bytes: 8 * MiB, seconds: 5, warmupSeconds: 1 },
       ttfbRequests: 200,
       leak: [1_000, 5_000, 10_000, 20_000],
     }
@@ -171,7 +174,37 @@ async function pathologicalSection(): Promise<Section | null> {
       ]
     }),
   )
-  return { title, markdown, json: { results: samples } }
+  const latency = await measurePathologicalLatency(shapes, CONFIG.pathologicalLatency, progress)
+  const { seconds, bytes } = CONFIG.pathologicalLatency
+  const latencyTitle =
+    `The proxy's latency for a small page while a pathological response is being served: one ` +
+    `\`tagwarden proxy\` (block) per shape, a 5 KB page under ${CONNECTIONS} keep-alive connections ` +
+    `(autocannon) for ${seconds} s while one client fetches the shape's ${formatBytes(bytes)} through it ` +
+    `in a loop; × none is p99 against the same load with nothing else served`
+  return {
+    title,
+    markdown: `${markdown}\n\n### ${latencyTitle}\n\n${latencyTable(latency)}`,
+    json: { results: samples, latency: { connections: CONNECTIONS, seconds, bytes, results: latency } },
+  }
+}
+
+function latencyTable(samples: readonly LatencySample[]): string {
+  return table(
+    ['shape', 'small req/s', 'p50 ms', 'p99 ms', '× none', 'served meanwhile', 'how they ended'],
+    'lrrrrrl',
+    samples.map((s) => {
+      const ended = Object.entries(s.served)
+      return [
+        s.shape,
+        s.small.requestsPerSecond.toFixed(0),
+        wholeMs(s.small.p50),
+        wholeMs(s.small.p99),
+        s.p99Ratio === null ? '–' : `${s.p99Ratio.toFixed(2)}×`,
+        s.bytes === 0 ? '–' : String(ended.reduce((n, [, count]) => n + count, 0)),
+        ended.map(([how, count]) => `${how} ×${count}`).join(', ') || '–',
+      ]
+    }),
+  )
 }
 
 const ms = (value: number) => (value >= 10 ? value.toFixed(0) : value.toFixed(1))
