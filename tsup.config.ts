@@ -2,8 +2,17 @@ import { defineConfig } from 'tsup'
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    // One entry per export of package.json. `splitting` (also for CommonJS) puts what entries share
+    // — the inspector, policies, errors — in chunks loaded once: one `TagwardenError` class whichever
+    // entry threw it, and the root entry does not carry the proxy.
+    entry: {
+      index: 'src/index.ts',
+      embed: 'src/entries/embed.ts',
+      proxy: 'src/entries/proxy.ts',
+      probe: 'src/entries/probe.ts',
+    },
     format: ['esm', 'cjs'],
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,

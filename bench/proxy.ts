@@ -136,7 +136,7 @@ export async function startRig(
       const action = key === 'tagwarden-block' ? 'block' : 'report'
       const policy = join(dir, `${action}.json`)
       writeFileSync(policy, JSON.stringify({ ...learned, action }))
-      // The CLI as a user runs it: default log level (one JSON line per violation, none per request).
+      // The CLI as a user runs it: default log level (info: an access line per request, one per violation).
       const proxy = await startChild(
         cli,
         ['proxy', '--target', target, '--policy', policy, '--listen', LOOPBACK, '--metrics-listen', LOOPBACK],

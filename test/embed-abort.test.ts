@@ -11,7 +11,13 @@ import Fastify from 'fastify'
 import httpProxy from 'http-proxy'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { attachInspector, fastifyTagwarden, inspectResponse, middleware, wrapHandler } from '../src/index.js'
+import {
+  attachInspector,
+  fastifyTagwarden,
+  inspectResponse,
+  middleware,
+  wrapHandler,
+} from '../src/entries/embed.js'
 import { blockPolicy, count, fetchListener, request, serve } from './helpers/embed.js'
 import { until } from './helpers/proxy.js'
 

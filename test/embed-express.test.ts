@@ -11,7 +11,8 @@ import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { middleware, parsePolicy, type EmbedOptions } from '../src/index.js'
+import { middleware, type EmbedOptions } from '../src/entries/embed.js'
+import { parsePolicy } from '../src/index.js'
 import { prng, randomChunks } from './helpers/chunks.js'
 import {
   DIRECTIVES,

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { fastifyTagwarden, type FastifyTagwardenOptions } from '../src/index.js'
+import { fastifyTagwarden, type FastifyTagwardenOptions } from '../src/entries/embed.js'
 import { prng, randomChunks } from './helpers/chunks.js'
 import {
   EVIL,

@@ -4,7 +4,8 @@
  */
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { inspectResponse, parsePolicy, type InspectResponseOptions } from '../src/index.js'
+import { inspectResponse, type InspectResponseOptions } from '../src/entries/embed.js'
+import { parsePolicy } from '../src/index.js'
 import { prng, randomChunks } from './helpers/chunks.js'
 import {
   EVIL,

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import httpProxy from 'http-proxy'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { InvalidOptionError, attachInspector, type EmbedOptions } from '../src/index.js'
+import { attachInspector, type EmbedOptions } from '../src/entries/embed.js'
+import { InvalidOptionError } from '../src/index.js'
 import {
   EVIL,
   SHAPES,

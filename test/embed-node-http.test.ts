@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import t from 'tap'
-import { IoError, wrapHandler } from '../src/index.js'
+import { IoError } from '../src/index.js'
+import { wrapHandler } from '../src/entries/embed.js'
 import {
   EVIL,
   SHAPES,

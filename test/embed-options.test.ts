@@ -10,9 +10,6 @@ import httpProxy from 'http-proxy'
 import { Registry } from 'prom-client'
 import t from 'tap'
 import {
-  InvalidOptionError,
-  IoError,
-  PolicyError,
   attachInspector,
   createMetrics,
   fastifyTagwarden,
@@ -20,7 +17,8 @@ import {
   middleware,
   wrapHandler,
   type EmbedOptions,
-} from '../src/index.js'
+} from '../src/entries/embed.js'
+import { InvalidOptionError, IoError, PolicyError } from '../src/index.js'
 import { DIRECTIVES, INJECTION, blockPolicy, count, exchange, page, serve, shapes } from './helpers/embed.js'
 
 const html = (extra = '') => new Response(page(extra), { headers: { 'content-type': 'text/html' } })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
-import { createMetrics } from '../src/index.js'
+import { createMetrics } from '../src/entries/proxy.js'
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples')
 

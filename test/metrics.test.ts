@@ -1,7 +1,8 @@
 import { request } from 'node:http'
 import t from 'tap'
 import { Registry, register as globalRegistry } from 'prom-client'
-import { CHECKED_DIRECTIVES, RESPONSE_VERDICTS, UPSTREAM_ERROR_KINDS, createMetrics } from '../src/index.js'
+import { CHECKED_DIRECTIVES } from '../src/index.js'
+import { RESPONSE_VERDICTS, UPSTREAM_ERROR_KINDS, createMetrics } from '../src/entries/proxy.js'
 import { createMetricsServer } from '../src/metrics/server.js'
 import { closeServer, listen, metric } from './helpers/proxy.js'
 

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
-import { wrapHandler } from '../src/index.js'
+import { wrapHandler } from '../src/entries/embed.js'
 import { count, serve } from './helpers/embed.js'
 import { closeServer, listen } from './helpers/proxy.js'
 

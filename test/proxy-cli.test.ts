@@ -57,8 +57,8 @@ t.test('bad flags and configurations: exit 2, one line naming what is wrong', as
   })
   const p = join(dir, 'policy.json')
   const cases: [string[], RegExp][] = [
-    [[], /^tagwarden proxy: proxy needs --target URL or --config FILE$/],
-    [['--target', 'http://127.0.0.1:1'], /^tagwarden proxy: --target needs --policy FILE$/],
+    [[], /^tagwarden: proxy needs --target URL or --config FILE$/],
+    [['--target', 'http://127.0.0.1:1'], /^tagwarden: --target needs --policy FILE$/],
     [
       ['--target', 'ftp://x', '--policy', p],
       /--target: expected an http:\/\/ or https:\/\/ origin, got "ftp:\/\/x"$/,
@@ -79,7 +79,7 @@ t.test('bad flags and configurations: exit 2, one line naming what is wrong', as
       ['--target', 'http://127.0.0.1:1', '--policy', p, '--log-level', 'loud'],
       /--log-level: expected one of fatal/,
     ],
-    [['--target', 'http://127.0.0.1:1', '--policy', p, '--bogus'], /Unknown option '--bogus'/],
+    [['--target', 'http://127.0.0.1:1', '--policy', p, '--bogus'], /unknown option --bogus/],
     [
       ['--target', 'http://127.0.0.1:1', '--policy', join(dir, 'missing.json')],
       /missing\.json: cannot read the policy/,
@@ -115,7 +115,7 @@ t.test('bad flags and configurations: exit 2, one line naming what is wrong', as
       () => new Error('no error'),
       (e: Error & { code?: string }) => e,
     )
-    const line = `tagwarden proxy: ${error.message}`
+    const line = `tagwarden: ${error.message}`
     t.ok(
       error instanceof TagwardenError || /^ERR_PARSE_ARGS/.test((error as { code?: string }).code ?? ''),
       `${args.join(' ') || '(no flags)'}: a coded error (exit 2)`,
@@ -153,7 +153,7 @@ t.test('an address in use: exit 2, naming it', async (t) => {
   t.equal(r.status, 2)
   t.match(
     r.stderr,
-    new RegExp(`^tagwarden proxy: cannot listen on 127\\.0\\.0\\.1:${port} \\(proxy\\): EADDRINUSE\\n$`),
+    new RegExp(`^tagwarden: cannot listen on 127\\.0\\.0\\.1:${port} \\(proxy\\): EADDRINUSE\\n$`),
   )
 })
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { ConfigError, PolicyError, createProxy, loadProxyConfig, parsePolicy } from '../src/index.js'
+import { ConfigError, PolicyError, parsePolicy } from '../src/index.js'
+import { createProxy, loadProxyConfig } from '../src/entries/proxy.js'
 import { parseListen } from '../src/proxy/listen.js'
 
 const EXAMPLES = join(import.meta.dirname, '..', 'examples', 'policies')

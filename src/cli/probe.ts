@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.js'
 import { loadPolicy, parsePolicy } from '../policy/load.js'
 import type { Policy } from '../policy/types.js'
@@ -11,7 +10,9 @@ import { TargetTable } from '../probe/targets.js'
 import { parseListen } from '../proxy/listen.js'
 import { LOG_LEVELS } from '../proxy/options.js'
 import { nextSignal } from '../proxy/signals.js'
-import { out } from './io.js'
+import { parseFlags } from './args.js'
+import { violationText } from './format.js'
+import { out, say } from './io.js'
 
 export const PROBE_USAGE = `usage: tagwarden probe [--policy FILE | --csp STRING | --config FILE] [--site NAME] [--json] [--user-agent UA] [--timeout MS] URL...
        tagwarden probe --listen [HOST:]PORT --config FILE [--policy FILE] [--log-level LEVEL]
@@ -39,7 +40,7 @@ type Values = Partial<
 
 /** `tagwarden probe`: returns the exit status (the exporter runs until SIGTERM/SIGINT). */
 export async function probe(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseFlags('probe', {
     args,
     allowPositionals: true,
     options: {
@@ -149,23 +150,19 @@ async function oneShot(values: Values, urls: string[], policy: Policy | undefine
   await Promise.all(Array.from({ length: Math.min(settings.concurrency, urls.length) }, worker))
   for (const [i, result] of results.entries()) {
     if (result instanceof Error) {
-      process.stderr.write(`tagwarden: ${urls[i]}: ${result.message}\n`)
+      say(`${urls[i]}: ${result.message}`)
       status = 2
       continue
     }
     for (const v of result.violations)
       out(values.json ? `${jsonViolation(result, v)}\n` : `${textLine(result, v)}\n`)
     if (result.violationCount > result.violations.length) {
-      process.stderr.write(
-        `${result.target}: ${result.violationCount - result.violations.length} more violations not listed\n`,
-      )
+      say(`${result.target}: ${result.violationCount - result.violations.length} more violations not listed`)
     }
     if (values.json) out(`${jsonProbe(result)}\n`)
     if (result.violationCount > 0) status = Math.max(status, 1)
     if (result.failure !== undefined) {
-      process.stderr.write(
-        `tagwarden: ${result.target}: probe failed (${result.failure}): ${result.error?.message}\n`,
-      )
+      say(`${result.target}: probe failed (${result.failure}): ${result.error?.message}`)
       status = 2
     }
   }
@@ -226,12 +223,6 @@ function jsonProbe(r: ProbeResult): string {
 }
 
 function textLine(result: ProbeResult, v: ProbeViolation): string {
-  const what = v.attribute === null ? `<${v.element}> inline` : `<${v.element} ${v.attribute}="${v.value}">`
-  const detail =
-    v.directive === 'pin'
-      ? ` (${v.url}: expected ${v.expected}, got ${v.seen})`
-      : v.url !== null && v.url !== v.value
-        ? ` (${v.url})`
-        : ''
-  return `${result.target}:${v.line}:${v.column}: ${v.directive}: ${what}${detail}`
+  const pin = v.directive === 'pin' ? `${v.url}: expected ${v.expected}, got ${v.seen}` : undefined
+  return violationText(result.target, v, pin)
 }

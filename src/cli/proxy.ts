@@ -1,14 +1,16 @@
 import cluster from 'node:cluster'
-import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.js'
 import { loadPolicy } from '../policy/load.js'
 import { runPrimary, runWorker } from '../proxy/cluster.js'
 import { loadProxyConfig, type ProxyConfig } from '../proxy/config-file.js'
 import { parseListen } from '../proxy/listen.js'
 import { LOG_LEVELS, parseTarget } from '../proxy/options.js'
-import { createProxy, createLogger } from '../proxy/server.js'
+import { createLogger } from '../proxy/logger.js'
+import { createProxy } from '../proxy/server.js'
 import { nextSignal } from '../proxy/signals.js'
+import { reloadOnHangup } from '../proxy/reload.js'
 import { listening, notePolicies } from '../proxy/startup.js'
+import { parseFlags } from './args.js'
 
 export const PROXY_USAGE = `usage: tagwarden proxy --target URL [--policy FILE] [--listen [HOST:]PORT] [--metrics-listen [HOST:]PORT] [--config FILE] [--workers N] [--log-level LEVEL]
 
@@ -23,11 +25,13 @@ reverse proxy; HTML responses are held against the site's policy, blocked or rep
   --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
 Logs are JSON lines on stdout; the first, "listening", gives the bound addresses.
 SIGTERM/SIGINT: stop accepting, finish in-flight responses (grace: timeouts.shutdown), exit 0.
+SIGHUP: read the configuration and policies again; responses under way finish under the old ones. A
+bad new configuration is logged (file, field) and the running one kept. With --workers, every worker.
 Exit status 2: a bad flag, configuration or policy, or an address that cannot be listened on.`
 
 /** `tagwarden proxy`: runs until SIGTERM/SIGINT, then returns the exit status. */
 export async function proxy(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseFlags('proxy', {
     args,
     options: {
       target: { type: 'string' },
@@ -42,14 +46,18 @@ export async function proxy(args: string[]): Promise<number> {
   const config = await configure(values)
   const workers = config.workers ?? 1
   const level = config.logLevel ?? 'info'
-  if (cluster.isWorker) return runWorker(config)
+  // SIGHUP: the configuration and policies read again, as at start.
+  const reread = () => configure(values)
+  if (cluster.isWorker) return runWorker(config, reread)
   if (workers > 1) return runPrimary(config, workers, createLogger(level))
 
   const proxy = createProxy(config)
   notePolicies(config, proxy.logger)
   const { url, metricsUrl } = await listening(proxy.listen(), config)
   proxy.logger.info({ url, metricsUrl, sites: config.sites.map((s) => s.name), workers: 1 }, 'listening')
+  const stopReloading = reloadOnHangup(proxy, reread)
   const signal = await nextSignal()
+  stopReloading()
   // close() stops accepting before it returns its promise: "shutting down" is then already true.
   const inFlight = proxy.inFlight
   const closed = proxy.close()

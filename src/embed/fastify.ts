@@ -15,10 +15,12 @@ import {
   blockPageHtml,
   countResponse,
   detachableOutput,
-  firstRelease,
+  gateReleased,
   isRefusal,
+  requestLog,
   startInspection,
 } from './inspection.js'
+import type { EmbedLogger, RequestInfo, RequestLog } from './log.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 /** The parts of a FastifyRequest the plugin uses. */
@@ -26,6 +28,8 @@ export interface FastifyRequestLike {
   id: unknown
   method: string
   raw: IncomingMessage
+  /** Fastify's per-request logger: the plugin logs there unless given a `logger`. */
+  log?: EmbedLogger
 }
 
 /** The parts of a FastifyReply the plugin uses. */
@@ -78,16 +82,14 @@ async function onSend(
   payload: unknown,
 ): Promise<unknown> {
   const url = documentUrl(request.raw, embedding.trustProxy)
+  const info: RequestInfo = {
+    logger: request.log,
+    id: request.id,
+    method: request.method,
+    path: url.pathname,
+  }
   if (isResponse(payload)) {
-    const gated = await gateResponse(
-      embedding,
-      policy,
-      payload,
-      url,
-      request.method,
-      request,
-      String(request.id),
-    )
+    const gated = await gateResponse(embedding, policy, payload, url, request, info)
     if (gated.blocked) clearHeaders(reply)
     return gated.response
   }
@@ -104,7 +106,8 @@ async function onSend(
     return payload
   }
   const headers = reply.getHeaders() as Record<string, string>
-  const inspector = startInspection(embedding, policy, request, url, headers)
+  const log = requestLog(embedding, info)
+  const inspector = startInspection(embedding, policy, request, url, headers, log)
   // Fastify reads the stream and handles its errors; until it does they must not be uncaught.
   inspector.on('error', () => {})
   const gate = gateCanRefuse(embedding.settings, policy)
@@ -119,19 +122,13 @@ async function onSend(
       await consumed(inspector)
     } catch (error) {
       if (!isRefusal(error)) throw error
-      return block(embedding, request, reply)
+      log.blocked(error, false)
+      return block(embedding, log, reply)
     }
     return payload
   }
   pipeline(asNodeStream(payload), inspector, () => {})
-  if (gate) {
-    try {
-      await firstRelease(inspector)
-    } catch (error) {
-      if (!isRefusal(error)) throw error
-      return block(embedding, request, reply)
-    }
-  }
+  if (gate && (await gateReleased(inspector, log)) !== undefined) return block(embedding, log, reply)
   return detachableOutput(inspector)
 }
 
@@ -161,16 +158,12 @@ function consumed(stream: Readable): Promise<void> {
 }
 
 /** The handler's headers go, with its payload: the reply becomes the 502 block page. */
-function block(
-  embedding: Embedding<FastifyRequestLike>,
-  request: FastifyRequestLike,
-  reply: FastifyReplyLike,
-): string {
+function block(embedding: Embedding<FastifyRequestLike>, log: RequestLog, reply: FastifyReplyLike): string {
   clearHeaders(reply)
   reply.code(502)
   reply.header('content-type', 'text/html; charset=utf-8')
   reply.header('cache-control', 'no-store')
-  return blockPageHtml(embedding, String(request.id))
+  return blockPageHtml(embedding, log.requestId)
 }
 
 function clearHeaders(reply: FastifyReplyLike): void {

@@ -2,7 +2,6 @@
  * `inspectResponse(response, options)`: a WHATWG Response in, a Response with a gated body out, for
  * fetch-style servers (undici, Hono on Node, route handlers).
  */
-import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
@@ -14,10 +13,11 @@ import {
   blockPageHtml,
   countResponse,
   detachableOutput,
-  firstRelease,
-  isRefusal,
+  gateReleased,
+  requestLog,
   startInspection,
 } from './inspection.js'
+import type { RequestInfo } from './log.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 export interface InspectResponseOptions extends EmbedOptions<Request | undefined> {
@@ -65,7 +65,8 @@ export async function inspectResponse(
   }
   if (embedding.trustProxy && request !== undefined)
     url = forwardedUrl(url, (name) => request.headers.get(name))
-  return (await gateResponse(embedding, policy, response, url, request?.method, request)).response
+  const info = { method: request?.method, path: url.pathname }
+  return (await gateResponse(embedding, policy, response, url, request, info)).response
 }
 
 /** The work of inspectResponse, shared with the Fastify plugin (a handler may send a Response). */
@@ -74,16 +75,16 @@ export async function gateResponse<Req>(
   policy: Policy,
   response: Response,
   url: URL,
-  method: string | undefined,
   req: Req,
-  requestId: string = randomUUID(),
+  info: RequestInfo,
 ): Promise<{ response: Response; blocked: boolean }> {
-  if (!isInspected(method, response.status, response.headers.get('content-type') ?? undefined)) {
+  if (!isInspected(info.method, response.status, response.headers.get('content-type') ?? undefined)) {
     countResponse(embedding, 'skipped')
     return { response, blocked: false }
   }
   if (response.bodyUsed) throw new InvalidOptionError('inspectResponse: the response body was already read')
-  const inspector = startInspection(embedding, policy, req, url, response.headers)
+  const log = requestLog(embedding, info)
+  const inspector = startInspection(embedding, policy, req, url, response.headers, log)
   // Whoever reads the body sees its errors; until then they must not be uncaught.
   inspector.on('error', () => {})
   if (response.body === null) {
@@ -92,13 +93,8 @@ export async function gateResponse<Req>(
     return { response, blocked: false }
   }
   pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), inspector, () => {})
-  if (gateCanRefuse(embedding.settings, policy)) {
-    try {
-      await firstRelease(inspector)
-    } catch (error) {
-      if (!isRefusal(error)) throw error
-      return { response: blockedFetchResponse(embedding, requestId), blocked: true }
-    }
+  if (gateCanRefuse(embedding.settings, policy) && (await gateReleased(inspector, log)) !== undefined) {
+    return { response: blockedFetchResponse(embedding, log.requestId), blocked: true }
   }
   const body = Readable.toWeb(detachableOutput(inspector)) as unknown as ReadableStream<Uint8Array>
   const gated = new Response(body, {

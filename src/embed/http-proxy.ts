@@ -4,7 +4,6 @@
  * added), an HTML body through the gate, the head held until its first released byte, the 502 block
  * page before it and a cut after it, counted with the proxy's metrics.
  */
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Writable } from 'node:stream'
 import { AbortedError, InvalidOptionError } from '../errors.js'
@@ -12,8 +11,10 @@ import type { Policy } from '../policy/types.js'
 import { upstreamError } from '../proxy/errors.js'
 import { endToEndResponseHeaders } from '../proxy/headers.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from '../proxy/responses.js'
+import type { TimedInspector } from '../proxy/timed-inspector.js'
 import { documentUrl } from './document-url.js'
-import { countResponse, isRefusal, startInspection } from './inspection.js'
+import { countResponse, isRefusal, requestLog, startInspection } from './inspection.js'
+import { nodeRequestInfo, type RequestLog } from './log.js'
 import { gateCanRefuse, resolveEmbedOptions, type EmbedOptions, type Embedding } from './options.js'
 
 type ProxyResListener = (proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void
@@ -79,9 +80,10 @@ function respond(
   const head = (): void => {
     if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, endToEndResponseHeaders(proxyRes))
   }
-  const inspector = isInspected(req.method, status, proxyRes.headers['content-type'])
-    ? startInspection(embedding, policy, req, documentUrl(req, embedding.trustProxy), proxyRes.headers)
+  const inspected = isInspected(req.method, status, proxyRes.headers['content-type'])
+    ? inspection(embedding, policy, req, proxyRes)
     : undefined
+  const inspector = inspected?.inspector
   if (inspector === undefined) countResponse(embedding, 'skipped')
   // Headers wait for the first released byte only when the gate can still refuse the response.
   let clientGone = false
@@ -102,9 +104,10 @@ function respond(
   pipeline(stages, (error) => {
     res.removeListener('close', onClose)
     if (!error || clientGone) return
-    if (isRefusal(error)) {
+    if (isRefusal(error) && inspected !== undefined) {
+      inspected.log.blocked(error, res.headersSent)
       if (res.headersSent) res.destroy()
-      else blockedResponse(res, embedding.blockPage, randomUUID())
+      else blockedResponse(res, embedding.blockPage, inspected.log.requestId)
       return
     }
     const failure = upstreamError(error)
@@ -112,6 +115,18 @@ function respond(
     if (res.headersSent) res.destroy()
     else errorResponse(res, 502)
   })
+}
+
+/** An HTML response's inspector, and where its lines go. */
+function inspection(
+  embedding: Embedding<IncomingMessage>,
+  policy: Policy,
+  req: IncomingMessage,
+  proxyRes: IncomingMessage,
+): { inspector: TimedInspector; log: RequestLog } {
+  const url = documentUrl(req, embedding.trustProxy)
+  const log = requestLog(embedding, nodeRequestInfo(req, url))
+  return { inspector: startInspection(embedding, policy, req, url, proxyRes.headers, log), log }
 }
 
 /** Writes released bytes to the client: the head first, then each chunk, honouring backpressure. */

@@ -1,6 +1,6 @@
 /**
  * What every face does per response: start the proxy's timed inspector with the face's settings,
- * count the response and its violations once, tell the caller, and build the block page.
+ * count the response and its violations once, log them, tell the caller, and build the block page.
  */
 import { PassThrough, type Readable } from 'node:stream'
 import { AbortedError, TagwardenError } from '../errors.js'
@@ -9,6 +9,7 @@ import type { ResponseVerdict } from '../metrics/metrics.js'
 import type { Policy } from '../policy/types.js'
 import { DEFAULT_BLOCK_PAGE } from '../proxy/responses.js'
 import { TimedInspector } from '../proxy/timed-inspector.js'
+import { RequestLog, type RequestInfo } from './log.js'
 import { verdictLabel } from './metrics.js'
 import { withoutUndefined, type Embedding } from './options.js'
 
@@ -24,9 +25,15 @@ export function isRefusal(error: unknown): error is TagwardenError {
   return error instanceof TagwardenError && REFUSALS.has(error.code)
 }
 
+/** Where the lines of one inspected response go: see RequestLog. */
+export function requestLog<Req>(embedding: Embedding<Req>, request: RequestInfo): RequestLog {
+  return new RequestLog(embedding.logger, embedding.site, request)
+}
+
 /**
  * The inspector for one response. Its verdict settles exactly once — inspected to the end, refused,
- * or destroyed — and that is when the response is counted.
+ * or destroyed — and that is when the response is counted. Each violation is counted and logged as
+ * it is found; the face logs a block, as only it knows whether it replaced the response or cut it.
  */
 export function startInspection<Req>(
   embedding: Embedding<Req>,
@@ -34,12 +41,14 @@ export function startInspection<Req>(
   req: Req,
   url: URL,
   headers: HeadersInput,
+  log: RequestLog,
 ): TimedInspector {
   const inspector = new TimedInspector({ policy, url, headers, ...withoutUndefined(embedding.settings) })
   const { metrics, site, onViolation } = embedding
   const action = (embedding.settings.action ?? policy.action) === 'block' ? 'blocked' : 'reported'
   inspector.on('violation', (violation) => {
     metrics?.violations.inc({ site, directive: violation.directive, action })
+    log.violation(violation, action)
     if (onViolation === undefined) return
     try {
       onViolation(violation, req)
@@ -71,10 +80,37 @@ export function blockPageHtml<Req>(embedding: Embedding<Req>, requestId: string)
 }
 
 /**
- * Resolves once the stream has a first chunk to give (or has ended), without reading it; rejects with
- * the error that destroys it first. The stream stays readable by whoever takes it next.
+ * For a response whose reader is not tagwarden's (Fastify sending a payload, a Response body): waits
+ * until the gate releases its first byte (or the body ends), so that a refusal before it can still be
+ * the block page. Resolves with that refusal, logged as a block (the face then sends the page), or
+ * undefined; rejects with any other error. A refusal after the first byte is a cut, made by the
+ * reader: it is logged as it happens.
  */
-export function firstRelease(stream: Readable): Promise<void> {
+export async function gateReleased(
+  inspector: TimedInspector,
+  log: RequestLog,
+): Promise<TagwardenError | undefined> {
+  // Listening from the release itself, not after `await`: an error in the same tick is then not missed.
+  const logCuts = (): void =>
+    void inspector.on('error', (error) => {
+      if (isRefusal(error)) log.blocked(error, true)
+    })
+  try {
+    await firstRelease(inspector, logCuts)
+    return undefined
+  } catch (error) {
+    if (!isRefusal(error)) throw error
+    log.blocked(error, false)
+    return error
+  }
+}
+
+/**
+ * Resolves once the stream has a first chunk to give (or has ended), without reading it; rejects with
+ * the error that destroys it first. The stream stays readable by whoever takes it next. `onRelease`
+ * is called at that first chunk, before the promise resolves.
+ */
+function firstRelease(stream: Readable, onRelease?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const settle = (error?: Error | null) => {
       stream.off('readable', onReadable)
@@ -83,7 +119,10 @@ export function firstRelease(stream: Readable): Promise<void> {
       if (error) reject(error)
       else resolve()
     }
-    const onReadable = () => settle()
+    const onReadable = () => {
+      onRelease?.()
+      settle()
+    }
     const onError = (error: Error) => settle(error)
     const onClose = () =>
       settle(stream.errored ?? new AbortedError('the inspector was destroyed before its first byte'))

@@ -12,7 +12,6 @@
  */
 import { EventEmitter } from 'node:events'
 import { validateHeaderName, validateHeaderValue, type IncomingMessage, type ServerResponse } from 'node:http'
-import { randomUUID } from 'node:crypto'
 import { pipeline, Writable } from 'node:stream'
 import { AbortedError } from '../errors.js'
 import { headerValue } from '../inspect/options.js'
@@ -20,7 +19,8 @@ import type { Policy } from '../policy/types.js'
 import { isInspected } from '../proxy/responses.js'
 import type { TimedInspector } from '../proxy/timed-inspector.js'
 import { documentUrl } from './document-url.js'
-import { blockPageHtml, countResponse, isRefusal, startInspection } from './inspection.js'
+import { blockPageHtml, countResponse, isRefusal, requestLog, startInspection } from './inspection.js'
+import { nodeRequestInfo, type RequestLog } from './log.js'
 import {
   currentHeaders,
   discard,
@@ -80,6 +80,8 @@ class Interception<Req extends IncomingMessage> {
   /** Already ended below (a whole body in `report`, sent at once while inspection runs beside it). */
   #endedBelow = false
   #inspector: TimedInspector | undefined
+  /** Where the inspected response's lines go; its id is the block page's. */
+  #log: RequestLog | undefined
   /** Whether the handler saw `write()` return false and waits for 'drain'. */
   #handlerNeedsDrain = false
   #emittingDrain = false
@@ -236,12 +238,15 @@ class Interception<Req extends IncomingMessage> {
     this.#state = 'inspecting'
     for (const listener of held) directOn.call(res, 'drain', listener)
     const url = documentUrl(req, this.#embedding.trustProxy)
+    const log = requestLog(this.#embedding, nodeRequestInfo(req, url))
+    this.#log = log
     const inspector = startInspection(
       this.#embedding,
       this.#policy,
       req,
       url,
       Object.fromEntries(headers) as Record<string, string>,
+      log,
     )
     this.#inspector = inspector
     inspector.on('drain', () => this.#inspectorDrained())
@@ -323,7 +328,11 @@ class Interception<Req extends IncomingMessage> {
 
   #failed(error: Error): void {
     if (this.#state === 'closed') return // the client left: nobody to answer
-    if (isRefusal(error) && !this.#endedBelow && !this.#belowHeadersSent()) return this.#replace()
+    if (isRefusal(error)) {
+      const replaceable = !this.#endedBelow && !this.#belowHeadersSent()
+      this.#log!.blocked(error, !replaceable)
+      if (replaceable) return this.#replace()
+    }
     // Refused after the head went out (or an internal failure): cut, never end cleanly, so that
     // neither the browser nor a cache takes what was sent for the page.
     this.#state = 'blocked'
@@ -341,7 +350,7 @@ class Interception<Req extends IncomingMessage> {
     this.#head = undefined
     for (const name of res.getHeaderNames()) res.removeHeader(name)
     res.statusMessage = ''
-    const body = blockPageHtml(this.#embedding, randomUUID())
+    const body = blockPageHtml(this.#embedding, this.#log!.requestId)
     this.#call(this.#below.writeHead, [
       502,
       {

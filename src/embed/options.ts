@@ -11,6 +11,7 @@ import type { Violation } from '../inspect/verdict.js'
 import type { TagwardenMetrics } from '../metrics/metrics.js'
 import { readPolicySource, type PolicySource } from '../policy/source.js'
 import type { Action, Policy } from '../policy/types.js'
+import { isLogger, type EmbedLogger } from './log.js'
 import { metricsFor } from './metrics.js'
 
 /** Options shared by every embedding face. `Req` is the request the face hands to `onViolation`. */
@@ -39,6 +40,14 @@ export interface EmbedOptions<Req = unknown> {
    * throws is reported with `process.emitWarning` and never affects the response. Default none.
    */
   onViolation?: (violation: Violation, req: Req) => void
+  /**
+   * Where each violation and each block is logged, at `warn`, with the lines of `tagwarden proxy`
+   * (`msg` `violation`, or the block's message; `reqId`, `site`, `method`, `path`, …). Any pino-compatible
+   * logger: pino, Fastify's, or an object with `info`/`warn`/`error`/`debug` taking `(fields, msg)`.
+   * What it throws is reported with `process.emitWarning` and never affects the response. Default: the
+   * request's own logger — Fastify's `request.log`, or the `req.log` pino-http attaches — else none.
+   */
+  logger?: EmbedLogger
   /**
    * A prom-client `Registry` to count in, with the metric names of `tagwarden proxy`
    * (`tagwarden_responses_total{site,verdict}`, `tagwarden_violations_total{site,directive,action}`,
@@ -79,6 +88,8 @@ export interface Embedding<Req> {
   readonly trustProxy: boolean
   readonly blockPage: string | undefined
   readonly onViolation: ((violation: Violation, req: Req) => void) | undefined
+  /** The `logger` option; a request's own logger is used when it is undefined. */
+  readonly logger: EmbedLogger | undefined
 }
 
 const SITE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
@@ -88,9 +99,12 @@ export function resolveEmbedOptions<Req>(options: EmbedOptions<Req>, face: strin
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionError(`${face}: options must be an object with at least a policy`)
   }
-  const { policy: source, onViolation, registry, blockPage } = options
+  const { policy: source, onViolation, logger, registry, blockPage } = options
   if (onViolation !== undefined && typeof onViolation !== 'function') {
     throw new InvalidOptionError(`${face}: options.onViolation must be a function`)
+  }
+  if (logger !== undefined && !isLogger(logger)) {
+    throw new InvalidOptionError(`${face}: options.logger must have info, warn, error and debug methods`)
   }
   if (blockPage !== undefined && typeof blockPage !== 'string') {
     throw new InvalidOptionError(`${face}: options.blockPage must be a string of HTML`)
@@ -122,6 +136,7 @@ export function resolveEmbedOptions<Req>(options: EmbedOptions<Req>, face: strin
     trustProxy: options.trustProxy === true,
     blockPage,
     onViolation,
+    logger,
   }
 }
 

@@ -37,7 +37,17 @@ export interface TagwardenMetrics {
   readonly inspectionSeconds: Histogram<'site'>
   /** `tagwarden_upstream_errors_total{site, kind}` */
   readonly upstreamErrors: Counter<'site' | 'kind'>
+  /** `tagwarden_browser_reports_total{site, directive}`: CSP reports from visitors' browsers. */
+  readonly browserReports: Counter<'site' | 'directive'>
+  /** `tagwarden_browser_reports_rejected_total{site, reason}`: report POSTs refused. */
+  readonly browserReportsRejected: Counter<'site' | 'reason'>
+  /** `tagwarden_config_reloads_total{result}`: SIGHUP reloads, `success` or `failure` (the old one kept). */
+  readonly configReloads: Counter<'result'>
 }
+
+/** Why a report POST was refused: the `reason` label. */
+export const REPORT_REJECTIONS = ['malformed', 'too_large', 'rate_limited', 'method'] as const
+export type ReportRejection = (typeof REPORT_REJECTIONS)[number]
 
 /** Create the metric set in a registry (`registers: [registry]` on each: never the global one by accident). */
 export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
@@ -84,7 +94,26 @@ export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
       labelNames: ['site', 'kind'],
       registers,
     }),
+    browserReports: new Counter({
+      name: 'tagwarden_browser_reports_total',
+      help: "CSP violation reports from visitors' browsers, by site and effective directive (other: one tagwarden does not check).",
+      labelNames: ['site', 'directive'],
+      registers,
+    }),
+    browserReportsRejected: new Counter({
+      name: 'tagwarden_browser_reports_rejected_total',
+      help: 'Report POSTs refused, by site and reason (malformed, too_large, rate_limited, method).',
+      labelNames: ['site', 'reason'],
+      registers,
+    }),
+    configReloads: new Counter({
+      name: 'tagwarden_config_reloads_total',
+      help: 'Configuration reloads (SIGHUP), by result: success, or failure (the running configuration kept).',
+      labelNames: ['result'],
+      registers,
+    }),
   }
+  for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const site of options.sites ?? []) zeroSite(metrics, site)
   return metrics
 }
@@ -105,6 +134,9 @@ function registeredIn(registry: Registry): TagwardenMetrics | undefined {
     inspectedBytes: get('tagwarden_inspected_bytes_total'),
     inspectionSeconds: get('tagwarden_inspection_seconds'),
     upstreamErrors: get('tagwarden_upstream_errors_total'),
+    browserReports: get('tagwarden_browser_reports_total'),
+    browserReportsRejected: get('tagwarden_browser_reports_rejected_total'),
+    configReloads: get('tagwarden_config_reloads_total'),
   }
 }
 
@@ -126,4 +158,6 @@ export function zeroSite(m: TagwardenMetrics, site: string): void {
   m.inspectedBytes.inc({ site }, 0)
   m.inspectionSeconds.zero({ site })
   for (const kind of UPSTREAM_ERROR_KINDS) m.upstreamErrors.inc({ site, kind }, 0)
+  for (const directive of [...CHECKED_DIRECTIVES, 'other']) m.browserReports.inc({ site, directive }, 0)
+  for (const reason of REPORT_REJECTIONS) m.browserReportsRejected.inc({ site, reason }, 0)
 }

@@ -124,7 +124,7 @@ function compare(candidate: Candidate, bytes: Buffer): ProbeViolation[] {
 }
 
 /** The resource's bytes as a browser hashes them for SRI: the body with its Content-Encoding undone. */
-async function fetchResource(url: URL, options: PinCheckOptions): Promise<Buffer> {
+export async function fetchResource(url: URL, options: Omit<PinCheckOptions, 'maxPins'>): Promise<Buffer> {
   const where = clip(url.href)
   let fetched
   try {

@@ -12,13 +12,16 @@ import { addressUrl, parseListen } from './listen.js'
 import { DEFAULT_TIMEOUTS } from './options.js'
 import { createProxy } from './server.js'
 import { nextSignal } from './signals.js'
+import { reloadOnHangup } from './reload.js'
 import { listening, notePolicies } from './startup.js'
 
 type Message = { type: 'tagwarden:listening'; url: string } | { type: 'tagwarden:failed'; message: string }
 
 /** A worker: the proxy without its own metrics listener; the primary asks for its registry over IPC. */
-export async function runWorker(config: ProxyConfig): Promise<number> {
+export async function runWorker(config: ProxyConfig, reread: () => Promise<ProxyConfig>): Promise<number> {
   const proxy = createProxy({ ...config, metricsListen: false })
+  // The primary passes SIGHUP on; each worker reads the files itself.
+  reloadOnHangup(proxy, async () => ({ ...(await reread()), metricsListen: false }))
   new AggregatorRegistry() // answers the primary's requests for this worker's metrics
   AggregatorRegistry.setRegistries([proxy.metrics.registry])
   let url: string
@@ -93,8 +96,15 @@ export async function runPrimary(config: ProxyConfig, count: number, log: Logger
     throw error
   })
   log.info({ url, metricsUrl, sites: config.sites.map((s) => s.name), workers: count }, 'listening')
+  // SIGHUP would end the primary (Node's default): every worker reloads instead.
+  const onHangup = (): void => {
+    log.info({ workers: workers.size }, 'reloading the workers')
+    for (const worker of workers) worker.process.kill('SIGHUP')
+  }
+  process.on('SIGHUP', onHangup)
 
   const signal = await nextSignal()
+  process.off('SIGHUP', onHangup)
   stopping = true
   log.info({ signal, workers: workers.size }, 'shutting down')
   const grace = (config.timeouts?.shutdown ?? DEFAULT_TIMEOUTS.shutdown) + 5_000

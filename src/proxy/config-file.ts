@@ -18,6 +18,7 @@ import {
   type ProxyOptions,
   type ProxySiteOptions,
   type ProxyTimeouts,
+  type SiteCspOptions,
 } from './options.js'
 
 /** A configuration file's contents once loaded: ProxyOptions plus what only the CLI acts on. */
@@ -50,6 +51,7 @@ interface ConfigDocument {
     onLimit?: 'block' | 'pass'
     limits?: InspectorLimits
     timeouts?: Pick<ProxyTimeouts, 'connect' | 'response'>
+    csp?: SiteCspOptions
   }[]
 }
 

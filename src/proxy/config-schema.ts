@@ -31,6 +31,10 @@ const EXPECTED: Readonly<Record<string, string>> = {
   logLevel: 'expected one of fatal, error, warn, info, debug, trace, silent',
   trustProxy: 'expected true or false',
   blockPage: 'expected the path of an HTML file',
+  csp: 'expected an object: { header: report-only | enforce | off, reportPath, reportTo }',
+  'csp.header': 'expected "report-only", "enforce" or "off"',
+  'csp.reportPath': 'expected a path beginning with "/", without query or fragment',
+  'csp.reportTo': 'expected true or false',
   $schema: 'expected a string',
 }
 

@@ -19,7 +19,7 @@ const HEADER_DIRECTIVES = CHECKED_DIRECTIVES.filter((d) => d !== 'navigate-to')
 export const REPORT_GROUP = 'tagwarden'
 
 /** The header's value for one response: `directives` are those of its path (the policy's routes applied). */
-export function cspHeaderValue(directives: DirectiveSet, reportUrl: string): string {
+export function cspHeaderValue(directives: DirectiveSet, reportUrl: string, reportTo = true): string {
   const parts: string[] = []
   for (const directive of HEADER_DIRECTIVES) {
     const governing = governingDirective(directives, directive)
@@ -28,7 +28,8 @@ export function cspHeaderValue(directives: DirectiveSet, reportUrl: string): str
     parts.push(`${directive} ${expressions.length === 0 ? "'none'" : expressions.join(' ')}`)
   }
   // report-uri for the browsers without the Reporting API; where report-to is supported it wins.
-  parts.push(`report-uri ${reportUrl}`, `report-to ${REPORT_GROUP}`)
+  parts.push(`report-uri ${reportUrl}`)
+  if (reportTo) parts.push(`report-to ${REPORT_GROUP}`)
   return parts.join('; ')
 }
 

@@ -11,7 +11,10 @@ import { AbortedError, TagwardenError } from '../errors.js'
 import { verdictLabel, type ResponseVerdict, type TagwardenMetrics } from '../metrics/metrics.js'
 import { UpstreamError, upstreamError } from './errors.js'
 import { endToEndResponseHeaders } from './headers.js'
+import { blockFields, violationFields, VIOLATION_MSG, type AccessLine } from './log-lines.js'
 import type { ResolvedSite } from './options.js'
+import { cspHeaderValue, reportingEndpointsValue } from './csp-header.js'
+import { directivesForPath } from '../policy/routes.js'
 import { pipeStreams } from './pipe-streams.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from './responses.js'
 import { TimedInspector } from './timed-inspector.js'
@@ -28,6 +31,8 @@ export interface ExchangeContext {
   debug: boolean
   metrics: TagwardenMetrics
   blockPage: string | undefined
+  /** Writes the access line; the exchange gives what only its end knows. */
+  logAccess: (outcome: Pick<AccessLine, 'status' | 'verdict' | 'bytes' | 'complete'>) => void
   onDone: (exchange: Exchange) => void
   /** Send the request upstream again, on a new connection (see `upstreamError`). */
   retry: () => void
@@ -76,6 +81,8 @@ export class Exchange {
   /** Whether a body byte has been written to the client (the headers went with it). */
   #bodyStarted = false
   #retried = false
+  /** Body bytes written to the client: the access line's `bytes`. */
+  #bytesSent = 0
 
   constructor(req: IncomingMessage, res: ServerResponse, ctx: ExchangeContext) {
     this.#req = req
@@ -127,10 +134,12 @@ export class Exchange {
     const status = proxyRes.statusCode ?? 502
     // The upstream's headers as sent: no Date of ours where it sent none.
     res.sendDate = false
-    const head = (): void => {
-      if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, endToEndResponseHeaders(proxyRes))
-    }
     const inspected = isInspected(this.#req.method, status, proxyRes.headers['content-type'])
+    const headers = endToEndResponseHeaders(proxyRes)
+    if (inspected && site.csp.header !== 'off') headers.push(...cspHeaders(site, url))
+    const head = (): void => {
+      if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, headers)
+    }
     let inspector: TimedInspector | undefined
     if (inspected) {
       inspector = new TimedInspector({
@@ -144,19 +153,7 @@ export class Exchange {
       inspector.on('violation', (v) => {
         const action = site.action === 'block' ? 'blocked' : 'reported'
         this.#ctx.metrics.violations.inc({ site: site.name, directive: v.directive, action })
-        const offending = (v.url ?? v.value).slice(0, 200)
-        this.#ctx.log.warn(
-          {
-            directive: v.directive,
-            element: v.element,
-            attribute: v.attribute,
-            url: offending,
-            line: v.line,
-            column: v.column,
-            action,
-          },
-          'violation',
-        )
+        this.#ctx.log.warn(violationFields(v, action), VIOLATION_MSG)
       })
       this.#inspector = inspector
     }
@@ -212,7 +209,7 @@ export class Exchange {
     }
     const failure = this.#timeout ?? upstreamError(error)
     this.#countUpstreamError(failure)
-    errorResponse(this.#res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
+    this.#bytesSent += errorResponse(this.#res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
     this.#finish('error')
   }
 
@@ -234,6 +231,7 @@ export class Exchange {
         if (this.#discarding) return callback()
         head()
         this.#bodyStarted = true
+        this.#bytesSent += chunk.length
         if (res.write(chunk)) return callback()
         // The client is slower than the upstream, which backpressure pauses: not upstream silence.
         this.#awaitingClient = callback
@@ -268,18 +266,15 @@ export class Exchange {
     const res = this.#res
     if (error instanceof TagwardenError && INSPECTOR_CODES.has(error.code)) {
       // Blocked (a violation, or a limit with onLimit: block): no byte of what follows goes out.
-      this.#ctx.log.warn(
-        { code: error.code, limit: (error as { limit?: string }).limit, cut: res.headersSent },
-        error.message,
-      )
+      this.#ctx.log.warn(blockFields(error, res.headersSent), error.message)
       if (res.headersSent) res.destroy()
-      else blockedResponse(res, this.#ctx.blockPage, this.#ctx.requestId)
+      else this.#bytesSent += blockedResponse(res, this.#ctx.blockPage, this.#ctx.requestId)
       return this.#finish('error')
     }
     const failure = this.#timeout ?? upstreamError(error)
     this.#countUpstreamError(failure)
     if (res.headersSent) res.destroy()
-    else errorResponse(res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
+    else this.#bytesSent += errorResponse(res, failure.kind === 'timeout' ? 504 : 502, this.#ctx.requestId)
     this.#finish('skipped')
   }
 
@@ -339,8 +334,26 @@ export class Exchange {
         metrics.inspectedBytes.inc({ site: site.name }, v.bytes)
         metrics.inspectionSeconds.observe({ site: site.name }, inspector!.seconds)
       }
-      if (this.#ctx.debug) this.#ctx.log.debug({ status: this.#res.statusCode, verdict: label }, 'response')
+      const res = this.#res
+      this.#ctx.logAccess({
+        status: res.headersSent ? res.statusCode : null,
+        verdict: label,
+        bytes: this.#bytesSent,
+        complete: res.writableEnded,
+      })
       this.#ctx.onDone(this)
     })
   }
+}
+
+/**
+ * The site's CSP header for this document, beside any the upstream sent (browsers enforce each policy
+ * on its own), with the report endpoint on the site's own host.
+ */
+function cspHeaders(site: ResolvedSite, url: URL): string[] {
+  const name =
+    site.csp.header === 'enforce' ? 'Content-Security-Policy' : 'Content-Security-Policy-Report-Only'
+  const { reportPath, reportTo } = site.csp
+  const value = cspHeaderValue(directivesForPath(site.policy, url.pathname), reportPath, reportTo)
+  return reportTo ? [name, value, 'Reporting-Endpoints', reportingEndpointsValue(reportPath)] : [name, value]
 }

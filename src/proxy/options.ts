@@ -50,7 +50,29 @@ export interface ProxySiteOptions {
   /** See InspectorLimits; merged over the proxy-wide limits. Default DEFAULT_LIMITS. */
   limits?: InspectorLimits
   timeouts?: Pick<ProxyTimeouts, 'connect' | 'response'>
+  /** A CSP header derived from the policy for visitors' browsers, and the endpoint for their reports. */
+  csp?: SiteCspOptions
 }
+
+/**
+ * `header`: `report-only` adds `Content-Security-Policy-Report-Only` to every HTML response, `enforce`
+ * adds `Content-Security-Policy`, `off` (the default) nothing. Either way with `report-uri`/`report-to`
+ * (and `Reporting-Endpoints`) naming `reportPath` on the site's own host, which the proxy answers
+ * itself. A CSP the site sends stays beside it.
+ */
+export interface SiteCspOptions {
+  header?: 'report-only' | 'enforce' | 'off'
+  /** Default `/.well-known/tagwarden/csp-report`. */
+  reportPath?: string
+  /**
+   * Also name the endpoint with `report-to` and `Reporting-Endpoints` (the Reporting API). Default
+   * true. Chromium, given `report-to`, ignores `report-uri` and sends reports in batches (up to a
+   * minute later); false leaves only `report-uri`, which every browser sends at once.
+   */
+  reportTo?: boolean
+}
+
+export const DEFAULT_REPORT_PATH = '/.well-known/tagwarden/csp-report'
 
 export interface ProxyOptions {
   /** The sites: at least one. */
@@ -101,6 +123,7 @@ export interface ResolvedSite {
   limits: InspectorLimits
   connectTimeout: number
   responseTimeout: number
+  csp: Required<SiteCspOptions>
 }
 
 export interface ResolvedProxyOptions {
@@ -178,6 +201,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
       limits: { ...options.limits, ...site.limits },
       connectTimeout: timeout(`${at}.timeouts.connect`, site.timeouts?.connect, timeouts.connect),
       responseTimeout: timeout(`${at}.timeouts.response`, site.timeouts?.response, timeouts.response),
+      csp: siteCsp(`${at}.csp`, site.csp),
     }
     checkInspectorOptions(at, resolved)
     for (const [j, host] of (site.hosts ?? ['*']).entries()) {
@@ -198,6 +222,18 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     blockPage: options.blockPage,
     timeouts,
   }
+}
+
+function siteCsp(field: string, csp: SiteCspOptions | undefined): Required<SiteCspOptions> {
+  const header = csp?.header ?? 'off'
+  if (!['report-only', 'enforce', 'off'].includes(header))
+    fail(`${field}.header`, 'expected "report-only", "enforce" or "off"', header)
+  const reportPath = csp?.reportPath ?? DEFAULT_REPORT_PATH
+  if (typeof reportPath !== 'string' || !/^\/[^?#\s]*$/.test(reportPath))
+    fail(`${field}.reportPath`, 'expected a path beginning with "/", without query or fragment', reportPath)
+  const reportTo = csp?.reportTo ?? true
+  if (typeof reportTo !== 'boolean') fail(`${field}.reportTo`, 'expected true or false', reportTo)
+  return { header, reportPath, reportTo }
 }
 
 /** A site's policy in any PolicySource form; a malformed one is a ConfigError naming the field. */

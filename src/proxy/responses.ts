@@ -45,28 +45,28 @@ const REASONS: Record<number, string> = {
   504: 'gateway timeout: the upstream did not answer in time',
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+/** Sends a whole response; returns the body bytes written (none for HEAD, or when it can only cut). */
+function send(res: ServerResponse, status: number, type: string, body: string): number {
   if (res.headersSent || res.destroyed) {
     res.destroy()
-    return
+    return 0
   }
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  })
-  res.end(res.req.method === 'HEAD' ? undefined : body)
+  const length = Buffer.byteLength(body)
+  res.writeHead(status, { 'content-type': type, 'content-length': length, 'cache-control': 'no-store' })
+  const head = res.req.method === 'HEAD'
+  res.end(head ? undefined : body)
+  return head ? 0 : length
 }
 
-/** A short plain-text error: 400, 421, 502, 504. */
-export function errorResponse(res: ServerResponse, status: number, requestId?: string): void {
+/** A short plain-text error: 400, 421, 502, 504. Returns the body bytes written. */
+export function errorResponse(res: ServerResponse, status: number, requestId?: string): number {
   const id = requestId === undefined ? '' : ` (request ${requestId})`
-  send(res, status, 'text/plain; charset=utf-8', `${status} ${REASONS[status] ?? 'error'}${id}\n`)
+  return send(res, status, 'text/plain; charset=utf-8', `${status} ${REASONS[status] ?? 'error'}${id}\n`)
 }
 
-/** The 502 block page; `{{requestId}}` in it is replaced. */
-export function blockedResponse(res: ServerResponse, page: string | undefined, requestId: string): void {
-  send(
+/** The 502 block page; `{{requestId}}` in it is replaced. Returns the body bytes written. */
+export function blockedResponse(res: ServerResponse, page: string | undefined, requestId: string): number {
+  return send(
     res,
     502,
     'text/html; charset=utf-8',

@@ -3,16 +3,25 @@
  * HTML response held against the site's policy on its way through, metrics on a separate port.
  */
 import { randomUUID } from 'node:crypto'
-import { Agent as HttpAgent, createServer, type IncomingMessage, type Server } from 'node:http'
+import {
+  Agent as HttpAgent,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import httpProxy from 'http-proxy'
-import pino, { type Logger } from 'pino'
-import { createMetrics, type TagwardenMetrics } from '../metrics/metrics.js'
+import type { Logger } from 'pino'
+import { createLogger } from './logger.js'
+import { createMetrics, zeroSite, type TagwardenMetrics } from '../metrics/metrics.js'
 import { createMetricsServer } from '../metrics/server.js'
 import { Exchange } from './exchange.js'
 import { upstreamRequestHeaders } from './headers.js'
 import { addressUrl } from './listen.js'
+import { logAccess, millisecondsSince, pathOnly } from './log-lines.js'
+import { answerReport, ReportRateLimiter } from './report-endpoint.js'
 import { resolveProxyOptions, type ProxyOptions, type ResolvedSite } from './options.js'
 import { errorResponse } from './responses.js'
 import { documentUrl, requestTarget } from './routing.js'
@@ -40,28 +49,26 @@ export interface TagwardenProxy {
    * release everything. Safe to call twice.
    */
   close(): Promise<void>
-}
-
-/** The default logger: one JSON line per event on stdout, written synchronously so none is lost on exit. */
-export function createLogger(level = 'info'): Logger {
-  return pino({ level }, pino.destination({ dest: 1, sync: true }))
+  /**
+   * Take new sites, policies and settings: responses already under way finish under the ones they
+   * started with, new requests get the new ones. Throws a ConfigError (and changes nothing) when the
+   * options are invalid. The addresses listened on and the server timeouts (request, keepAlive) stay.
+   */
+  reload(options: ProxyOptions): void
 }
 
 /** Create the proxy (validating its options: a ConfigError names a bad field). Call `listen()` to start it. */
 export function createProxy(options: ProxyOptions): TagwardenProxy {
-  const config = resolveProxyOptions(options)
+  let config = resolveProxyOptions(options)
   const logger = options.logger ?? createLogger(options.logLevel)
   const metrics = createMetrics({ registry: options.registry, sites: config.sites.map((s) => s.name) })
   // Keep-alive agents, one per upstream: a new TCP connection per request would double the latency of
   // small pages. Node's agent honours the upstream's `Keep-Alive: timeout` hint when reusing a socket.
-  const agents = new Map<ResolvedSite, HttpAgent>(
-    config.sites.map((site) => [
-      site,
-      site.target.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true })
-        : new HttpAgent({ keepAlive: true }),
-    ]),
-  )
+  const newAgent = (site: ResolvedSite): HttpAgent =>
+    site.target.protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true })
+      : new HttpAgent({ keepAlive: true })
+  let agents = new Map<ResolvedSite, HttpAgent>(config.sites.map((site) => [site, newAgent(site)]))
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, xfwd: false, changeOrigin: false })
   const exchanges = new WeakMap<IncomingMessage, Exchange>()
   proxy.on('proxyReq', (proxyReq, req) => exchanges.get(req)?.attach(proxyReq))
@@ -78,15 +85,78 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
     // How often Node checks requestTimeout (default 30 s): often enough for the configured value.
     connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.timeouts.request / 4))),
   })
+  /** The proxy's own 400 or 421: answered at once, with no upstream, and logged as any request is. */
+  function refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: 400 | 421,
+    started: number,
+    site?: string,
+  ) {
+    const requestId = randomUUID()
+    const bytes = errorResponse(res, status, requestId)
+    logAccess(logger, {
+      reqId: requestId,
+      site,
+      method: req.method,
+      host: req.headers.host,
+      path: pathOnly(req.url),
+      status,
+      verdict: 'skipped',
+      bytes,
+      complete: res.writableEnded,
+      durationMs: millisecondsSince(started),
+    })
+  }
+
+  const reportLimiter = new ReportRateLimiter()
+  /** Visitors' browsers' CSP reports: answered here, never forwarded upstream. */
+  function reportEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    site: string,
+    host: string,
+    path: string,
+    started: number,
+  ) {
+    const reqId = randomUUID()
+    const log = logger.child({ reqId, site })
+    const access = (status: number | null, bytes: number) =>
+      logAccess(logger, {
+        reqId,
+        site,
+        method: req.method,
+        host,
+        path,
+        status,
+        verdict: 'skipped',
+        bytes,
+        complete: res.writableEnded,
+        durationMs: millisecondsSince(started),
+      })
+    answerReport(req, res, { site, metrics, log, limiter: reportLimiter }).then(
+      ({ status, bytes }) => access(status, bytes),
+      (error: unknown) => {
+        log.error({ err: error }, 'report endpoint failed')
+        res.destroy()
+        access(null, 0)
+      },
+    )
+  }
+
   server.on('request', (req, res) => {
+    const started = performance.now()
     if (closing) res.setHeader('connection', 'close')
     const target = requestTarget(req)
-    if (target === 400) return errorResponse(res, 400)
+    if (target === 400) return refuse(req, res, 400, started)
     const site = config.hosts.match(target.hostname)
     // RFC 9110 §15.5.20: 421 is the answer of a server not configured for the request's authority.
-    if (site === undefined) return errorResponse(res, 421)
+    if (site === undefined) return refuse(req, res, 421, started)
     const url = documentUrl(req, target, config.trustProxy)
-    if (url === undefined) return errorResponse(res, 400)
+    if (url === undefined) return refuse(req, res, 400, started, site.name)
+    if (site.csp.header !== 'off' && url.pathname === site.csp.reportPath) {
+      return reportEndpoint(req, res, site.name, target.authority, url.pathname, started)
+    }
     const requestId = randomUUID()
     let log: Logger | undefined
     const exchange = new Exchange(req, res, {
@@ -106,6 +176,16 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       debug: logger.isLevelEnabled('debug'),
       metrics,
       blockPage: config.blockPage,
+      logAccess: (outcome) =>
+        logAccess(logger, {
+          reqId: requestId,
+          site: site.name,
+          method: req.method,
+          host: target.authority,
+          path: url.pathname,
+          ...outcome,
+          durationMs: millisecondsSince(started),
+        }),
       // A new connection: `agent: false` makes one for this request alone.
       retry: () =>
         proxy.web(req, res, { target: site.target, agent: false }, (error) => exchange.upstreamError(error)),
@@ -191,7 +271,43 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       closing ??= close()
       return closing
     },
+    reload(next) {
+      const resolved = resolveProxyOptions(next)
+      // A site whose upstream did not change keeps its pooled connections.
+      const byKey = new Map([...agents].map(([site, agent]) => [agentKey(site), agent]))
+      agents = new Map(
+        resolved.sites.map((site) => {
+          const agent = byKey.get(agentKey(site)) ?? newAgent(site)
+          byKey.delete(agentKey(site))
+          return [site, agent]
+        }),
+      )
+      for (const agent of byKey.values()) retireAgent(agent)
+      for (const site of resolved.sites) zeroSite(metrics, site.name)
+      config = {
+        ...resolved,
+        listen: config.listen,
+        metricsListen: config.metricsListen,
+        timeouts: {
+          ...resolved.timeouts,
+          request: config.timeouts.request,
+          keepAlive: config.timeouts.keepAlive,
+        },
+      }
+    },
   }
+}
+
+const agentKey = (site: ResolvedSite): string => `${site.name} ${site.target.href}`
+
+/** An agent no site uses any more: destroyed once the requests still on it have ended. */
+function retireAgent(agent: HttpAgent): void {
+  const timer = setInterval(() => {
+    if (Object.values(agent.sockets).some((list) => (list?.length ?? 0) > 0)) return
+    clearInterval(timer)
+    agent.destroy()
+  }, 1000)
+  timer.unref()
 }
 
 function listenOn(server: Server, host: string, port: number): Promise<string> {

@@ -6,7 +6,11 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import pino from 'pino'
-import { createProbeExporter, type ProbeExporter, type ProbeExporterOptions } from '../../src/index.js'
+import {
+  createProbeExporter,
+  type ProbeExporter,
+  type ProbeExporterOptions,
+} from '../../src/entries/probe.js'
 
 type Test = { teardown: (fn: () => unknown) => void }
 

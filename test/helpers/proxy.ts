@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type RequestListener, type Serv
 import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import pino from 'pino'
-import { createProxy, type ProxyOptions, type TagwardenProxy } from '../../src/index.js'
+import { createProxy, type ProxyOptions, type TagwardenProxy } from '../../src/entries/proxy.js'
 
 type Test = { teardown: (fn: () => unknown) => void }
 
