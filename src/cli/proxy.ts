@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { loadPolicy } from '../policy/load.js'
 import { runPrimary, runWorker } from '../proxy/cluster.js'
@@ -12,7 +13,7 @@ import { reloadOnHangup } from '../proxy/reload.js'
 import { listening, notePolicies } from '../proxy/startup.js'
 import { parseFlags } from './args.js'
 
-export const PROXY_USAGE = `usage: tagwarden proxy --target URL [--policy FILE] [--listen [HOST:]PORT] [--metrics-listen [HOST:]PORT] [--config FILE] [--workers N] [--log-level LEVEL]
+export const PROXY_USAGE = `usage: tagwarden proxy --target URL [--policy FILE] [--listen [HOST:]PORT] [--metrics-listen [HOST:]PORT] [--config FILE] [--workers N] [--log-level LEVEL] [--learn DIR]
 
 Serves one site (--target) or the sites of a configuration file (--config) through an inspecting
 reverse proxy; HTML responses are held against the site's policy, blocked or reported.
@@ -23,6 +24,8 @@ reverse proxy; HTML responses are held against the site's policy, blocked or rep
   --metrics-listen [HOST:]PORT  GET /metrics and GET /healthz (default 127.0.0.1:9464)
   --workers N              processes to run (default 1); /metrics aggregates them
   --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
+  --learn DIR              learn each site's policy from its traffic into DIR/<site>.json (saved every
+                           learnInterval, default 30 s, and on shutdown; read back on start)
 Logs are JSON lines on stdout; the first, "listening", gives the bound addresses.
 SIGTERM/SIGINT: stop accepting, finish in-flight responses (grace: timeouts.shutdown), exit 0.
 SIGHUP: read the configuration and policies again; responses under way finish under the old ones. A
@@ -41,6 +44,7 @@ export async function proxy(args: string[]): Promise<number> {
       'metrics-listen': { type: 'string' },
       workers: { type: 'string' },
       'log-level': { type: 'string' },
+      learn: { type: 'string' },
     },
   })
   const config = await configure(values)
@@ -68,7 +72,10 @@ export async function proxy(args: string[]): Promise<number> {
 }
 
 type Flags = Partial<
-  Record<'target' | 'policy' | 'config' | 'listen' | 'metrics-listen' | 'workers' | 'log-level', string>
+  Record<
+    'target' | 'policy' | 'config' | 'listen' | 'metrics-listen' | 'workers' | 'log-level' | 'learn',
+    string
+  >
 >
 
 async function configure(flags: Flags): Promise<ProxyConfig> {
@@ -107,8 +114,18 @@ async function configure(flags: Flags): Promise<ProxyConfig> {
   } else {
     config = await loadProxyConfig(flags.config!, { policy })
   }
+  const learnDir = flags.learn
+  const sites =
+    learnDir === undefined
+      ? config.sites
+      : config.sites.map((site) => ({ ...site, learn: site.learn ?? join(learnDir, `${site.name}.json`) }))
+  if ((workers ?? config.workers ?? 1) > 1 && sites.some((site) => site.learn !== undefined)) {
+    // Each worker would write the file on its own; the primary collecting findings is not there yet.
+    throw new UsageError('learning (--learn, or a site\'s "learn") runs with one process: not with --workers')
+  }
   return {
     ...config,
+    sites,
     listen: flags.listen ?? config.listen,
     metricsListen: flags['metrics-listen'] ?? config.metricsListen,
     workers: workers ?? config.workers,

@@ -3,6 +3,7 @@ import { AbortedError, TagwardenError } from '../errors.js'
 import { InspectionCore } from './core.js'
 import { resolveOptions, type InspectorOptions } from './options.js'
 import type { Verdict, Violation } from './verdict.js'
+import type { Finding } from '../html/scanner.js'
 
 /**
  * The inspector as a Node stream: upstream body bytes in, gated bytes out — always the input's own
@@ -16,11 +17,12 @@ export class Inspector extends Transform {
   #settle!: (verdict: Verdict) => void
   #settled = false
 
-  constructor(options: InspectorOptions) {
+  /** `onFinding` sees every reference on the page, allowed or not (what learning learns from). */
+  constructor(options: InspectorOptions, onFinding?: (finding: Finding) => void) {
     super()
     const resolved = resolveOptions(options)
     this.verdict = new Promise((resolve) => (this.#settle = resolve))
-    this.#core = new InspectionCore(resolved, (violation) => this.emit('violation', violation))
+    this.#core = new InspectionCore(resolved, (violation) => this.emit('violation', violation), onFinding)
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

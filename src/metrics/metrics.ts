@@ -2,7 +2,7 @@
  * tagwarden's Prometheus metrics. Names are fixed; label values come only from fixed sets (verdicts,
  * CHECKED_DIRECTIVES, actions, upstream error kinds) or configured site names, never from a response.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { CHECKED_DIRECTIVES } from '../policy/types.js'
 import { InvalidOptionError, UPSTREAM_ERROR_KINDS } from '../errors.js'
 import type { Verdict } from '../inspect/verdict.js'
@@ -43,6 +43,8 @@ export interface TagwardenMetrics {
   readonly browserReportsRejected: Counter<'site' | 'reason'>
   /** `tagwarden_config_reloads_total{result}`: SIGHUP reloads, `success` or `failure` (the old one kept). */
   readonly configReloads: Counter<'result'>
+  /** `tagwarden_learned_sources{site, directive}`: source expressions live learning holds. */
+  readonly learnedSources: Gauge<'site' | 'directive'>
 }
 
 /** Why a report POST was refused: the `reason` label. */
@@ -112,6 +114,12 @@ export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
       labelNames: ['result'],
       registers,
     }),
+    learnedSources: new Gauge({
+      name: 'tagwarden_learned_sources',
+      help: 'Source expressions in the policy a site learns from its traffic, by directive.',
+      labelNames: ['site', 'directive'],
+      registers,
+    }),
   }
   for (const result of ['success', 'failure']) metrics.configReloads.inc({ result }, 0)
   for (const site of options.sites ?? []) zeroSite(metrics, site)
@@ -137,6 +145,7 @@ function registeredIn(registry: Registry): TagwardenMetrics | undefined {
     browserReports: get('tagwarden_browser_reports_total'),
     browserReportsRejected: get('tagwarden_browser_reports_rejected_total'),
     configReloads: get('tagwarden_config_reloads_total'),
+    learnedSources: get('tagwarden_learned_sources'),
   }
 }
 

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml'
 import { IoError } from '../errors.js'
 import type { InspectorLimits } from '../inspect/options.js'
 import { parsePolicy, policyFromText } from '../policy/load.js'
+import type { LiveLearnOptions } from './live-learn.js'
 import { cspHint, policyReading, type PolicyReading } from '../policy/source.js'
 import type { Action, Policy } from '../policy/types.js'
 import { validateConfigShape } from './config-schema.js'
@@ -42,6 +43,7 @@ interface ConfigDocument {
   onLimit?: 'block' | 'pass'
   limits?: InspectorLimits
   timeouts?: ProxyTimeouts
+  learnInterval?: number
   sites: {
     name: string
     hosts: string[]
@@ -52,6 +54,7 @@ interface ConfigDocument {
     limits?: InspectorLimits
     timeouts?: Pick<ProxyTimeouts, 'connect' | 'response'>
     csp?: SiteCspOptions
+    learn?: string | LiveLearnOptions
   }[]
 }
 
@@ -110,7 +113,14 @@ export async function loadProxyConfig(
           { file, field: `sites[${i}].policy` },
         )
       }
-      return { ...site, policy: await policy }
+      // A learned policy's path is relative to the configuration, as every path in it.
+      const learn =
+        site.learn === undefined
+          ? undefined
+          : typeof site.learn === 'string'
+            ? { file: resolve(base, site.learn) }
+            : { ...site.learn, file: resolve(base, site.learn.file) }
+      return { ...site, policy: await policy, ...(learn === undefined ? {} : { learn }) }
     }),
   )
   const config: ProxyConfig = {
@@ -126,6 +136,7 @@ export async function loadProxyConfig(
     onLimit: doc.onLimit,
     limits: doc.limits,
     timeouts: doc.timeouts,
+    learnInterval: doc.learnInterval,
   }
   try {
     resolveProxyOptions(config)

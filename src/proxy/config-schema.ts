@@ -35,6 +35,11 @@ const EXPECTED: Readonly<Record<string, string>> = {
   'csp.header': 'expected "report-only", "enforce" or "off"',
   'csp.reportPath': 'expected a path beginning with "/", without query or fragment',
   'csp.reportTo': 'expected true or false',
+  learn: 'expected a file path, or { file, maxHashes, maxPathsPerOrigin }',
+  'learn.file': 'expected a file path',
+  'learn.maxHashes': 'expected a positive whole number',
+  'learn.maxPathsPerOrigin': 'expected a positive whole number',
+  learnInterval: 'expected a whole number of milliseconds from 1 to 86400000',
   $schema: 'expected a string',
 }
 

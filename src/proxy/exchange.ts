@@ -18,6 +18,7 @@ import { directivesForPath } from '../policy/routes.js'
 import { pipeStreams } from './pipe-streams.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from './responses.js'
 import { TimedInspector } from './timed-inspector.js'
+import type { LiveLearner } from './live-learn.js'
 
 export interface ExchangeContext {
   site: ResolvedSite
@@ -36,6 +37,8 @@ export interface ExchangeContext {
   onDone: (exchange: Exchange) => void
   /** Send the request upstream again, on a new connection (see `upstreamError`). */
   retry: () => void
+  /** The site's live learning, when it learns: every reference on an inspected page goes to it. */
+  learner?: LiveLearner
 }
 
 /** Safe methods: sent twice, they change nothing (RFC 9110 §9.2.1). */
@@ -142,14 +145,18 @@ export class Exchange {
     }
     let inspector: TimedInspector | undefined
     if (inspected) {
-      inspector = new TimedInspector({
-        policy: site.policy,
-        url,
-        headers: proxyRes.headers,
-        action: site.action,
-        onLimit: site.onLimit,
-        limits: site.limits,
-      })
+      const learner = this.#ctx.learner
+      inspector = new TimedInspector(
+        {
+          policy: site.policy,
+          url,
+          headers: proxyRes.headers,
+          action: site.action,
+          onLimit: site.onLimit,
+          limits: site.limits,
+        },
+        learner === undefined ? undefined : (finding) => learner.add(finding, url.pathname),
+      )
       inspector.on('violation', (v) => {
         const action = site.action === 'block' ? 'blocked' : 'reported'
         this.#ctx.metrics.violations.inc({ site: site.name, directive: v.directive, action })

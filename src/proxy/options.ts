@@ -10,6 +10,7 @@ import type { Action, Policy } from '../policy/types.js'
 import { ConfigError, InvalidOptionError } from '../errors.js'
 import { parseListen, type ListenAddress } from './listen.js'
 import { HostTable } from './routing.js'
+import type { LiveLearnOptions } from './live-learn.js'
 
 /** Timeouts in milliseconds. */
 export interface ProxyTimeouts {
@@ -52,6 +53,11 @@ export interface ProxySiteOptions {
   timeouts?: Pick<ProxyTimeouts, 'connect' | 'response'>
   /** A CSP header derived from the policy for visitors' browsers, and the endpoint for their reports. */
   csp?: SiteCspOptions
+  /**
+   * Learn the site's policy from its traffic into this file (or `{ file, maxHashes, maxPathsPerOrigin }`):
+   * saved every `learnInterval` and on close, read back on start.
+   */
+  learn?: string | LiveLearnOptions
 }
 
 /**
@@ -102,6 +108,8 @@ export interface ProxyOptions {
   logger?: Logger
   /** `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. Default `info`. */
   logLevel?: string
+  /** How often learning sites save their policy, in milliseconds. Default 30 000. */
+  learnInterval?: number
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<ProxyTimeouts>> = Object.freeze({
@@ -124,6 +132,7 @@ export interface ResolvedSite {
   connectTimeout: number
   responseTimeout: number
   csp: Required<SiteCspOptions>
+  learn: LiveLearnOptions | undefined
 }
 
 export interface ResolvedProxyOptions {
@@ -134,6 +143,7 @@ export interface ResolvedProxyOptions {
   trustProxy: boolean
   blockPage: string | undefined
   timeouts: Required<ProxyTimeouts>
+  learnInterval: number
 }
 
 const SITE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
@@ -202,6 +212,7 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
       connectTimeout: timeout(`${at}.timeouts.connect`, site.timeouts?.connect, timeouts.connect),
       responseTimeout: timeout(`${at}.timeouts.response`, site.timeouts?.response, timeouts.response),
       csp: siteCsp(`${at}.csp`, site.csp),
+      learn: siteLearn(`${at}.learn`, site.learn),
     }
     checkInspectorOptions(at, resolved)
     for (const [j, host] of (site.hosts ?? ['*']).entries()) {
@@ -221,7 +232,24 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     trustProxy: options.trustProxy ?? false,
     blockPage: options.blockPage,
     timeouts,
+    learnInterval: timeout('learnInterval', options.learnInterval, 30_000),
   }
+}
+
+function siteLearn(
+  field: string,
+  learn: string | LiveLearnOptions | undefined,
+): LiveLearnOptions | undefined {
+  if (learn === undefined) return undefined
+  const options = typeof learn === 'string' ? { file: learn } : learn
+  if (typeof options?.file !== 'string' || options.file === '')
+    fail(field, 'expected a file path, or { file, maxHashes, maxPathsPerOrigin }', learn)
+  for (const bound of ['maxHashes', 'maxPathsPerOrigin'] as const) {
+    const value = options[bound]
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      fail(`${field}.${bound}`, 'expected a positive whole number', value)
+  }
+  return options
 }
 
 function siteCsp(field: string, csp: SiteCspOptions | undefined): Required<SiteCspOptions> {

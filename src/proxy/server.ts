@@ -22,6 +22,7 @@ import { upstreamRequestHeaders } from './headers.js'
 import { addressUrl } from './listen.js'
 import { logAccess, millisecondsSince, pathOnly } from './log-lines.js'
 import { answerReport, ReportRateLimiter } from './report-endpoint.js'
+import { LiveLearner } from './live-learn.js'
 import { resolveProxyOptions, type ProxyOptions, type ResolvedSite } from './options.js'
 import { errorResponse } from './responses.js'
 import { documentUrl, requestTarget } from './routing.js'
@@ -69,6 +70,38 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       ? new HttpsAgent({ keepAlive: true })
       : new HttpAgent({ keepAlive: true })
   let agents = new Map<ResolvedSite, HttpAgent>(config.sites.map((site) => [site, newAgent(site)]))
+  const learners = new Map<string, LiveLearner>()
+  /** Each learning site's learner: kept across a reload when its file is the same. */
+  const learnersFor = (sites: readonly ResolvedSite[]): Map<string, LiveLearner> => {
+    const next = new Map<string, LiveLearner>()
+    for (const site of sites) {
+      if (site.learn === undefined) continue
+      const current = learners.get(site.name)
+      next.set(
+        site.name,
+        current?.file === site.learn.file ? current : new LiveLearner(site.name, site.learn, logger, metrics),
+      )
+    }
+    return next
+  }
+  const replaceLearners = (next: Map<string, LiveLearner>): void => {
+    for (const [name, learner] of learners) if (next.get(name) !== learner) learner.save()
+    learners.clear()
+    for (const [name, learner] of next) learners.set(name, learner)
+  }
+  replaceLearners(learnersFor(config.sites))
+  const saveLearned = (): void => {
+    for (const learner of learners.values()) {
+      try {
+        learner.save()
+      } catch (error) {
+        logger.error({ err: error, file: learner.file }, 'cannot save the learned policy')
+      }
+    }
+  }
+  const learnTimer = setInterval(saveLearned, config.learnInterval)
+  learnTimer.unref()
+
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, xfwd: false, changeOrigin: false })
   const exchanges = new WeakMap<IncomingMessage, Exchange>()
   proxy.on('proxyReq', (proxyReq, req) => exchanges.get(req)?.attach(proxyReq))
@@ -176,6 +209,7 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       debug: logger.isLevelEnabled('debug'),
       metrics,
       blockPage: config.blockPage,
+      learner: learners.get(site.name),
       logAccess: (outcome) =>
         logAccess(logger, {
           reqId: requestId,
@@ -244,6 +278,8 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
     }
     for (const agent of agents.values()) agent.destroy()
     proxy.close()
+    clearInterval(learnTimer)
+    saveLearned()
   }
 
   return {
@@ -273,6 +309,8 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
     },
     reload(next) {
       const resolved = resolveProxyOptions(next)
+      // Read (and checked) before anything changes: a learned file that cannot be read refuses the reload.
+      const nextLearners = learnersFor(resolved.sites)
       // A site whose upstream did not change keeps its pooled connections.
       const byKey = new Map([...agents].map(([site, agent]) => [agentKey(site), agent]))
       agents = new Map(
@@ -284,6 +322,7 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       )
       for (const agent of byKey.values()) retireAgent(agent)
       for (const site of resolved.sites) zeroSite(metrics, site.name)
+      replaceLearners(nextLearners)
       config = {
         ...resolved,
         listen: config.listen,
