@@ -24,7 +24,10 @@ type ProxyResListener = (proxyRes: IncomingMessage, req: IncomingMessage, res: S
  * are not imported, so that tagwarden's declarations do not depend on @types/http-proxy.
  */
 export interface HttpProxyLike {
-  on(event: 'proxyRes', listener: ProxyResListener): unknown
+  // http-proxy's Server is generic in its request and response types (unions when inferred from an
+  // inline createProxyServer call), so its listeners' parameters are not typed as ours: loosely here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: 'proxyRes', listener: (...args: any[]) => void): unknown
   // @types/http-proxy declares removeListener for `() => void` listeners only.
   removeListener(event: 'proxyRes', listener: (...args: never[]) => void): unknown
   options?: { selfHandleResponse?: boolean }

@@ -1,4 +1,4 @@
-import { TransformStream, type Transformer } from 'node:stream/web'
+import type { Transformer } from 'node:stream/web'
 import { AbortedError, TagwardenError } from '../errors.js'
 import { InspectionCore } from './core.js'
 import { resolveOptions, type InspectorOptions } from './options.js'
@@ -11,6 +11,8 @@ export interface InspectorStreamOptions extends InspectorOptions {
 
 /**
  * The inspector as a WHATWG TransformStream, for fetch-style servers (`response.body.pipeThrough(…)`).
+ * It extends the global TransformStream (the same class as node:stream/web's at run time), so that its
+ * declared type is the one `fetch`'s streams have in the user's project, DOM types or Node's.
  * Same gate as the Node face: in `block` the readable side errors with `TW_ERR_BLOCKED` before the
  * first byte of a violating element.
  */
