@@ -3,7 +3,7 @@
  * pages, learns the same policy `learn` does over those pages; a page whose inline script changes on
  * every response stays bounded and says so; learning resumes after a restart.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Agent, request } from 'node:http'
 import t, { type Test } from 'tap'
@@ -143,4 +143,43 @@ t.test('learning resumes after a restart (the real CLI, --learn DIR)', async (t)
   await run('/page/1')
   const learned = JSON.parse(readFileSync(join(dir, 'default.json'), 'utf8')) as unknown
   t.same(learned, await learnedOffline(['/page/0', '/page/1']), 'both runs in one policy')
+})
+
+t.test('with --workers 2, the primary alone writes what both workers learned', async (t) => {
+  const upstream = await origin(t)
+  const dir = t.testdir({
+    'policy.json': JSON.stringify({ action: 'report', directives: { 'default-src': ["'none'"] } }),
+  })
+  const file = join(dir, 'shop.json')
+  const config = join(dir, 'proxy.json')
+  writeFileSync(
+    config,
+    JSON.stringify({
+      policy: './policy.json',
+      sites: [
+        {
+          name: 'shop',
+          hosts: [HOST],
+          target: upstream.url,
+          learn: { file: './shop.json', maxHashes: 10_000, maxPathsPerOrigin: 10_000 },
+        },
+      ],
+    }),
+  )
+  const proxy = await spawnProxy(t, ['--config', config, '--workers', '2'])
+  const paths = PAGES.map((_, i) => `/page/${i}`)
+  // Fresh connections: the primary hands them to both workers in turn.
+  for (let round = 0; round < 10; round++) await Promise.all(paths.map((p) => get(proxy.url, p, new Agent())))
+  const pids = new Set(proxy.lines.filter((l) => l.msg === 'request').map((l) => l.pid))
+  t.equal(pids.size, 2, 'both workers served pages')
+  const text = await metricsText(proxy.metricsUrl)
+  proxy.child.kill('SIGTERM')
+  t.equal(await proxy.exited, 0)
+  const learned = JSON.parse(readFileSync(file, 'utf8')) as { directives: Record<string, string[]> }
+  t.same(learned, await learnedOffline(paths), 'one file, all of it')
+  t.equal(
+    metric(text, 'tagwarden_learned_sources', { site: 'shop', directive: 'img-src' }),
+    learned.directives['img-src']!.filter((e) => e !== "'none'").length,
+    "the cluster's gauge: the primary's count",
+  )
 })

@@ -25,7 +25,8 @@ reverse proxy; HTML responses are held against the site's policy, blocked or rep
   --workers N              processes to run (default 1); /metrics aggregates them
   --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
   --learn DIR              learn each site's policy from its traffic into DIR/<site>.json (saved every
-                           learnInterval, default 30 s, and on shutdown; read back on start)
+                           learnInterval, default 30 s, and on shutdown; read back on start; with
+                           --workers the primary writes it)
 Logs are JSON lines on stdout; the first, "listening", gives the bound addresses.
 SIGTERM/SIGINT: stop accepting, finish in-flight responses (grace: timeouts.shutdown), exit 0.
 SIGHUP: read the configuration and policies again; responses under way finish under the old ones. A
@@ -119,10 +120,6 @@ async function configure(flags: Flags): Promise<ProxyConfig> {
     learnDir === undefined
       ? config.sites
       : config.sites.map((site) => ({ ...site, learn: site.learn ?? join(learnDir, `${site.name}.json`) }))
-  if ((workers ?? config.workers ?? 1) > 1 && sites.some((site) => site.learn !== undefined)) {
-    // Each worker would write the file on its own; the primary collecting findings is not there yet.
-    throw new UsageError('learning (--learn, or a site\'s "learn") runs with one process: not with --workers')
-  }
   return {
     ...config,
     sites,

@@ -2,7 +2,8 @@
  * `attachInspector(proxy, options)`: for an http-proxy server of your own, the response path of
  * `tagwarden proxy` — the upstream's status line and headers as sent (hop-by-hop ones aside, no Date
  * added), an HTML body through the gate, the head held until its first released byte, the 502 block
- * page before it and a cut after it, counted with the proxy's metrics.
+ * page before it and a cut after it, counted with the proxy's metrics. `httpProxyMiddlewarePlugin`:
+ * the same, as a plugin of http-proxy-middleware 3 (whose http-proxy server is its own).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pipeline, Writable } from 'node:stream'
@@ -60,10 +61,55 @@ export function attachInspector(
     )
   }
   const embedding = resolveEmbedOptions(options, 'attachInspector')
+  const listener = listen(proxy, embedding)
+  return { ready: embedding.ready, detach: () => void proxy.removeListener('proxyRes', listener) }
+}
+
+/**
+ * A plugin of http-proxy-middleware 3 (`createProxyMiddleware({ plugins: […] })`): hpm calls it with
+ * its http-proxy server and its own options. `ready` is resolved: the policy is read when the plugin
+ * is created.
+ */
+export interface HttpProxyMiddlewarePlugin {
+  (proxyServer: HttpProxyLike, options: { selfHandleResponse?: boolean }): void
+  readonly ready: Promise<void>
+}
+
+/**
+ * tagwarden as a plugin of http-proxy-middleware 3:
+ *
+ *   createProxyMiddleware({
+ *     target,
+ *     selfHandleResponse: true,
+ *     plugins: [httpProxyMiddlewarePlugin({ policy })],
+ *   })
+ *
+ * hpm creates its http-proxy server without options and gives its own with each request, so
+ * `selfHandleResponse` is read from hpm's options, which hpm hands to its plugins: without it,
+ * createProxyMiddleware throws InvalidOptionError. Other `proxyRes` listeners (`on.proxyRes`) must not
+ * write the response. Errors before the upstream's response stay hpm's (its default error response,
+ * or your `on.error`).
+ */
+export function httpProxyMiddlewarePlugin(options: EmbedOptions<IncomingMessage>): HttpProxyMiddlewarePlugin {
+  const embedding = resolveEmbedOptions(options, 'httpProxyMiddlewarePlugin')
+  const plugin = (proxyServer: HttpProxyLike, hpmOptions: { selfHandleResponse?: boolean }): void => {
+    if (hpmOptions?.selfHandleResponse !== true) {
+      throw new InvalidOptionError(
+        'httpProxyMiddlewarePlugin: create the middleware with createProxyMiddleware({ ' +
+          'selfHandleResponse: true, … }), or http-proxy-middleware sends responses itself',
+      )
+    }
+    listen(proxyServer, embedding)
+  }
+  return Object.assign(plugin, { ready: embedding.ready })
+}
+
+/** Answer each of the proxy's responses with tagwarden's handling; returns the listener. */
+function listen(proxy: HttpProxyLike, embedding: Embedding<IncomingMessage>): ProxyResListener {
   const listener: ProxyResListener = (proxyRes, req, res) =>
     respond(embedding, embedding.policy, proxyRes, req, res)
   proxy.on('proxyRes', listener)
-  return { ready: embedding.ready, detach: () => void proxy.removeListener('proxyRes', listener) }
+  return listener
 }
 
 function respond(

@@ -12,8 +12,8 @@ export type {
   FastifyRequestLike,
   FastifyTagwardenOptions,
 } from '../embed/fastify.js'
-export { attachInspector } from '../embed/http-proxy.js'
-export type { AttachedInspector, HttpProxyLike } from '../embed/http-proxy.js'
+export { attachInspector, httpProxyMiddlewarePlugin } from '../embed/http-proxy.js'
+export type { AttachedInspector, HttpProxyLike, HttpProxyMiddlewarePlugin } from '../embed/http-proxy.js'
 export { inspectResponse } from '../embed/fetch.js'
 export type { InspectResponseOptions } from '../embed/fetch.js'
 export type { EmbedOptions } from '../embed/options.js'

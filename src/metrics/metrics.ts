@@ -118,6 +118,8 @@ export function createMetrics(options: MetricsOptions = {}): TagwardenMetrics {
       name: 'tagwarden_learned_sources',
       help: 'Source expressions in the policy a site learns from its traffic, by directive.',
       labelNames: ['site', 'directive'],
+      // With --workers every worker shows the primary's count: the cluster's value is any one of them.
+      aggregator: 'max',
       registers,
     }),
   }

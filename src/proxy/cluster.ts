@@ -9,17 +9,34 @@ import { UsageError } from '../errors.js'
 import { createMetricsServer } from '../metrics/server.js'
 import type { ProxyConfig } from './config-file.js'
 import { addressUrl, parseListen } from './listen.js'
-import { DEFAULT_TIMEOUTS } from './options.js'
+import { DEFAULT_LEARN_INTERVAL, DEFAULT_TIMEOUTS, learnOptions } from './options.js'
+import { LiveLearner, received, type SentReference } from './live-learn.js'
 import { createProxy } from './server.js'
 import { nextSignal } from './signals.js'
 import { reloadOnHangup } from './reload.js'
 import { listening, notePolicies } from './startup.js'
 
-type Message = { type: 'tagwarden:listening'; url: string } | { type: 'tagwarden:failed'; message: string }
+type Message =
+  | { type: 'tagwarden:listening'; url: string }
+  | { type: 'tagwarden:failed'; message: string }
+  /** A worker's new reference for a learning site: the primary learns it. */
+  | { type: 'tagwarden:learned'; site: string; ref: SentReference; path: string }
+
+/** The primary's count of a learning site's sources, for every worker's gauge. */
+type CountMessage = { type: 'tagwarden:learned-count'; site: string; directive: string; count: number }
 
 /** A worker: the proxy without its own metrics listener; the primary asks for its registry over IPC. */
 export async function runWorker(config: ProxyConfig, reread: () => Promise<ProxyConfig>): Promise<number> {
-  const proxy = createProxy({ ...config, metricsListen: false })
+  const proxy = createProxy({
+    ...config,
+    metricsListen: false,
+    sendLearned: (site, ref, path) =>
+      process.send?.({ type: 'tagwarden:learned', site, ref, path } satisfies Message),
+  })
+  process.on('message', (message: CountMessage) => {
+    if (message?.type !== 'tagwarden:learned-count') return
+    proxy.metrics.learnedSources.set({ site: message.site, directive: message.directive }, message.count)
+  })
   // The primary passes SIGHUP on; each worker reads the files itself.
   reloadOnHangup(proxy, async () => ({ ...(await reread()), metricsListen: false }))
   new AggregatorRegistry() // answers the primary's requests for this worker's metrics
@@ -49,9 +66,17 @@ export async function runPrimary(config: ProxyConfig, count: number, log: Logger
   notePolicies(config, log)
   let stopping = false
   const workers = new Set<Worker>()
+  const learning = primaryLearning(config, log, (message) => {
+    for (const worker of workers) worker.send(message)
+  })
   const fork = (): Worker => {
     const worker = cluster.fork()
     workers.add(worker)
+    worker.on('message', (message: Message) => {
+      if (message.type === 'tagwarden:learned') learning.learn(message.site, message.ref, message.path)
+      // A new worker's gauges start from what the primary has learned.
+      if (message.type === 'tagwarden:listening') for (const count of learning.counts()) worker.send(count)
+    })
     worker.once('exit', (code, signal) => {
       workers.delete(worker)
       if (stopping) return
@@ -126,8 +151,48 @@ export async function runPrimary(config: ProxyConfig, count: number, log: Logger
     metricsServer.close(() => resolve())
     metricsServer.closeAllConnections()
   })
+  learning.stop()
   log.info('stopped')
   return 0
+}
+
+/**
+ * The primary's learning: one file-holding learner per learning site, fed by the workers' new
+ * references, saved every `learnInterval` and when stopped; each count change goes to every worker.
+ */
+function primaryLearning(config: ProxyConfig, log: Logger, broadcast: (message: CountMessage) => void) {
+  const latest = new Map<string, CountMessage>()
+  const learners = new Map<string, LiveLearner>()
+  for (const site of config.sites) {
+    const options = learnOptions(site.learn)
+    if (options === undefined) continue
+    const count = (directive: string, count: number): void => {
+      const message: CountMessage = { type: 'tagwarden:learned-count', site: site.name, directive, count }
+      latest.set(`${site.name} ${directive}`, message)
+      broadcast(message)
+    }
+    learners.set(site.name, new LiveLearner(site.name, options, log, count))
+  }
+  const save = (): void => {
+    for (const learner of learners.values()) {
+      try {
+        learner.save()
+      } catch (error) {
+        log.error({ err: error, file: learner.file }, 'cannot save the learned policy')
+      }
+    }
+  }
+  const timer = setInterval(save, config.learnInterval ?? DEFAULT_LEARN_INTERVAL)
+  timer.unref()
+  return {
+    learn: (site: string, ref: SentReference, path: string) =>
+      learners.get(site)?.addReference(received(ref), path),
+    counts: () => [...latest.values()],
+    stop: () => {
+      clearInterval(timer)
+      save()
+    },
+  }
 }
 
 /** Resolves with the proxy URL once every worker listens; rejects when one fails or exits first. */

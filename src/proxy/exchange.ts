@@ -18,7 +18,7 @@ import { directivesForPath } from '../policy/routes.js'
 import { pipeStreams } from './pipe-streams.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from './responses.js'
 import { TimedInspector } from './timed-inspector.js'
-import type { LiveLearner } from './live-learn.js'
+import type { Learner } from './live-learn.js'
 
 export interface ExchangeContext {
   site: ResolvedSite
@@ -38,7 +38,7 @@ export interface ExchangeContext {
   /** Send the request upstream again, on a new connection (see `upstreamError`). */
   retry: () => void
   /** The site's live learning, when it learns: every reference on an inspected page goes to it. */
-  learner?: LiveLearner
+  learner?: Learner
 }
 
 /** Safe methods: sent twice, they change nothing (RFC 9110 §9.2.1). */

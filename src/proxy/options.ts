@@ -10,7 +10,7 @@ import type { Action, Policy } from '../policy/types.js'
 import { ConfigError, InvalidOptionError } from '../errors.js'
 import { parseListen, type ListenAddress } from './listen.js'
 import { HostTable } from './routing.js'
-import type { LiveLearnOptions } from './live-learn.js'
+import type { LiveLearnOptions, SentReference } from './live-learn.js'
 
 /** Timeouts in milliseconds. */
 export interface ProxyTimeouts {
@@ -110,6 +110,11 @@ export interface ProxyOptions {
   logLevel?: string
   /** How often learning sites save their policy, in milliseconds. Default 30 000. */
   learnInterval?: number
+  /**
+   * @internal A `--workers` worker's: where the new references of learning sites go (the primary
+   * holds the files). Unset: the proxy learns into the files itself.
+   */
+  sendLearned?: (site: string, ref: SentReference, path: string) => void
 }
 
 export const DEFAULT_TIMEOUTS: Readonly<Required<ProxyTimeouts>> = Object.freeze({
@@ -232,8 +237,15 @@ export function resolveProxyOptions(options: ProxyOptions): ResolvedProxyOptions
     trustProxy: options.trustProxy ?? false,
     blockPage: options.blockPage,
     timeouts,
-    learnInterval: timeout('learnInterval', options.learnInterval, 30_000),
+    learnInterval: timeout('learnInterval', options.learnInterval, DEFAULT_LEARN_INTERVAL),
   }
+}
+
+export const DEFAULT_LEARN_INTERVAL = 30_000
+
+/** A site's `learn` as options: a string is the file. */
+export function learnOptions(learn: string | LiveLearnOptions | undefined): LiveLearnOptions | undefined {
+  return typeof learn === 'string' ? { file: learn } : learn
 }
 
 function siteLearn(
@@ -241,7 +253,7 @@ function siteLearn(
   learn: string | LiveLearnOptions | undefined,
 ): LiveLearnOptions | undefined {
   if (learn === undefined) return undefined
-  const options = typeof learn === 'string' ? { file: learn } : learn
+  const options = learnOptions(learn)!
   if (typeof options?.file !== 'string' || options.file === '')
     fail(field, 'expected a file path, or { file, maxHashes, maxPathsPerOrigin }', learn)
   for (const bound of ['maxHashes', 'maxPathsPerOrigin'] as const) {

@@ -22,7 +22,7 @@ import { upstreamRequestHeaders } from './headers.js'
 import { addressUrl } from './listen.js'
 import { logAccess, millisecondsSince, pathOnly } from './log-lines.js'
 import { answerReport, ReportRateLimiter } from './report-endpoint.js'
-import { LiveLearner } from './live-learn.js'
+import { LiveLearner, RemoteLearner } from './live-learn.js'
 import { resolveProxyOptions, type ProxyOptions, type ResolvedSite } from './options.js'
 import { errorResponse } from './responses.js'
 import { documentUrl, requestTarget } from './routing.js'
@@ -70,21 +70,24 @@ export function createProxy(options: ProxyOptions): TagwardenProxy {
       ? new HttpsAgent({ keepAlive: true })
       : new HttpAgent({ keepAlive: true })
   let agents = new Map<ResolvedSite, HttpAgent>(config.sites.map((site) => [site, newAgent(site)]))
-  const learners = new Map<string, LiveLearner>()
+  const learners = new Map<string, LiveLearner | RemoteLearner>()
+  const learnedCount = (site: string) => (directive: string, count: number) =>
+    metrics.learnedSources.set({ site, directive }, count)
+  const { sendLearned } = options
   /** Each learning site's learner: kept across a reload when its file is the same. */
-  const learnersFor = (sites: readonly ResolvedSite[]): Map<string, LiveLearner> => {
-    const next = new Map<string, LiveLearner>()
+  const learnersFor = (sites: readonly ResolvedSite[]): Map<string, LiveLearner | RemoteLearner> => {
+    const next = new Map<string, LiveLearner | RemoteLearner>()
     for (const site of sites) {
       if (site.learn === undefined) continue
       const current = learners.get(site.name)
-      next.set(
-        site.name,
-        current?.file === site.learn.file ? current : new LiveLearner(site.name, site.learn, logger, metrics),
-      )
+      if (current !== undefined && current.file === site.learn.file) next.set(site.name, current)
+      else if (sendLearned !== undefined)
+        next.set(site.name, new RemoteLearner(site.learn, (ref, path) => sendLearned(site.name, ref, path)))
+      else next.set(site.name, new LiveLearner(site.name, site.learn, logger, learnedCount(site.name)))
     }
     return next
   }
-  const replaceLearners = (next: Map<string, LiveLearner>): void => {
+  const replaceLearners = (next: Map<string, LiveLearner | RemoteLearner>): void => {
     for (const [name, learner] of learners) if (next.get(name) !== learner) learner.save()
     learners.clear()
     for (const [name, learner] of next) learners.set(name, learner)
