@@ -4,7 +4,7 @@
  * policy. A broken configuration on SIGHUP changes nothing but a log line (file, field) and a
  * counter. With --workers, every worker switches.
  */
-import { writeFileSync } from 'node:fs'
+import { renameSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -117,3 +117,29 @@ t.test('with --workers 2, every worker switches', async (t) => {
   const text = await metricsText(proxy.metricsUrl)
   t.equal(metric(text, 'tagwarden_config_reloads_total', { result: 'success' }), 2, 'counted by each worker')
 })
+
+t.test(
+  '--watch: a policy file replaced (written beside, renamed over) reloads without a signal',
+  async (t) => {
+    const { dir, proxy } = await setUp(t, ['--watch'])
+    t.equal(await get(proxy.url, new Agent()), 200)
+    const before = proxy.lines.length
+    writeFileSync(join(dir, 'policy.json.new'), JSON.stringify(REFUSING))
+    renameSync(join(dir, 'policy.json.new'), join(dir, 'policy.json'))
+    await until(
+      () => proxy.lines.slice(before).some((l) => l.msg === 'configuration reloaded'),
+      'the reload',
+      20_000,
+    )
+    t.equal(await get(proxy.url, new Agent()), 502, 'the new policy')
+    // And once more: the watch survived the file being replaced.
+    const again = proxy.lines.length
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(ALLOWING))
+    await until(
+      () => proxy.lines.slice(again).some((l) => l.msg === 'configuration reloaded'),
+      'the second reload',
+      20_000,
+    )
+    t.equal(await get(proxy.url, new Agent()), 200)
+  },
+)

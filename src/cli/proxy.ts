@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../errors.js'
 import { loadPolicy } from '../policy/load.js'
@@ -24,12 +25,13 @@ reverse proxy; HTML responses are held against the site's policy, blocked or rep
   --metrics-listen [HOST:]PORT  GET /metrics and GET /healthz (default 127.0.0.1:9464)
   --workers N              processes to run (default 1); /metrics aggregates them
   --log-level LEVEL        fatal, error, warn, info (default), debug, trace or silent
+  --watch                  reload when the configuration or a policy file changes, as on SIGHUP
   --learn DIR              learn each site's policy from its traffic into DIR/<site>.json (saved every
                            learnInterval, default 30 s, and on shutdown; read back on start; with
                            --workers the primary writes it)
 Logs are JSON lines on stdout; the first, "listening", gives the bound addresses.
 SIGTERM/SIGINT: stop accepting, finish in-flight responses (grace: timeouts.shutdown), exit 0.
-SIGHUP: read the configuration and policies again; responses under way finish under the old ones. A
+SIGHUP (or with --watch, a change to the configuration or a policy file): read them again; responses under way finish under the old ones. A
 bad new configuration is logged (file, field) and the running one kept. With --workers, every worker.
 Exit status 2: a bad flag, configuration or policy, or an address that cannot be listened on.`
 
@@ -46,6 +48,7 @@ export async function proxy(args: string[]): Promise<number> {
       workers: { type: 'string' },
       'log-level': { type: 'string' },
       learn: { type: 'string' },
+      watch: { type: 'boolean', default: false },
     },
   })
   const config = await configure(values)
@@ -54,13 +57,15 @@ export async function proxy(args: string[]): Promise<number> {
   // SIGHUP: the configuration and policies read again, as at start.
   const reread = () => configure(values)
   if (cluster.isWorker) return runWorker(config, reread)
-  if (workers > 1) return runPrimary(config, workers, createLogger(level))
+  // --watch: the configuration and the policy files it read, as SIGHUP would.
+  const watched = values.watch ? watchedFiles(values, config) : []
+  if (workers > 1) return runPrimary(config, workers, createLogger(level), watched)
 
   const proxy = createProxy(config)
   notePolicies(config, proxy.logger)
   const { url, metricsUrl } = await listening(proxy.listen(), config)
   proxy.logger.info({ url, metricsUrl, sites: config.sites.map((s) => s.name), workers: 1 }, 'listening')
-  const stopReloading = reloadOnHangup(proxy, reread)
+  const stopReloading = reloadOnHangup(proxy, reread, watched)
   const signal = await nextSignal()
   stopReloading()
   // close() stops accepting before it returns its promise: "shutting down" is then already true.
@@ -70,6 +75,12 @@ export async function proxy(args: string[]): Promise<number> {
   await closed
   proxy.logger.info('stopped')
   return 0
+}
+
+/** The configuration file, the --policy file and every policy read from a file. */
+function watchedFiles(flags: Flags, config: ProxyConfig): string[] {
+  const files = [flags.config, flags.policy, ...config.sites.map((site) => site.policy.origin)]
+  return [...new Set(files.filter((f): f is string => f !== undefined && existsSync(f)))]
 }
 
 type Flags = Partial<

@@ -14,6 +14,7 @@ import { LiveLearner, received, type SentReference } from './live-learn.js'
 import { createProxy } from './server.js'
 import { nextSignal } from './signals.js'
 import { reloadOnHangup } from './reload.js'
+import { watchFiles } from './watch.js'
 import { listening, notePolicies } from './startup.js'
 
 type Message =
@@ -62,7 +63,12 @@ export async function runWorker(config: ProxyConfig, reread: () => Promise<Proxy
 }
 
 /** The primary: fork, wait until every worker listens, serve /metrics, restart crashed workers, shut down on a signal. */
-export async function runPrimary(config: ProxyConfig, count: number, log: Logger): Promise<number> {
+export async function runPrimary(
+  config: ProxyConfig,
+  count: number,
+  log: Logger,
+  watched: readonly string[] = [],
+): Promise<number> {
   notePolicies(config, log)
   let stopping = false
   const workers = new Set<Worker>()
@@ -127,9 +133,11 @@ export async function runPrimary(config: ProxyConfig, count: number, log: Logger
     for (const worker of workers) worker.process.kill('SIGHUP')
   }
   process.on('SIGHUP', onHangup)
+  const unwatch = watched.length > 0 ? watchFiles(watched, onHangup) : () => {}
 
   const signal = await nextSignal()
   process.off('SIGHUP', onHangup)
+  unwatch()
   stopping = true
   log.info({ signal, workers: workers.size }, 'shutting down')
   const grace = (config.timeouts?.shutdown ?? DEFAULT_TIMEOUTS.shutdown) + 5_000

@@ -5,16 +5,28 @@
  */
 import type { ProxyOptions } from './options.js'
 import type { TagwardenProxy } from './server.js'
+import { watchFiles } from './watch.js'
 
-/** Reload `proxy` from `read()` on every SIGHUP until the returned function is called. */
-export function reloadOnHangup(proxy: TagwardenProxy, read: () => Promise<ProxyOptions>): () => void {
+/**
+ * Reload `proxy` from `read()` on every SIGHUP — and, with `watched` files, whenever one of them
+ * changes — until the returned function is called.
+ */
+export function reloadOnHangup(
+  proxy: TagwardenProxy,
+  read: () => Promise<ProxyOptions>,
+  watched: readonly string[] = [],
+): () => void {
   let running = Promise.resolve()
   const onHangup = (): void => {
     // One reload at a time, in the order the signals came.
     running = running.then(() => reload(proxy, read))
   }
   process.on('SIGHUP', onHangup)
-  return () => void process.off('SIGHUP', onHangup)
+  const unwatch = watched.length > 0 ? watchFiles(watched, onHangup) : () => {}
+  return () => {
+    process.off('SIGHUP', onHangup)
+    unwatch()
+  }
 }
 
 async function reload(proxy: TagwardenProxy, read: () => Promise<ProxyOptions>): Promise<void> {
