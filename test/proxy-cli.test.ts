@@ -25,7 +25,7 @@ import { POLICY_DIRECTIVES, servePage } from './helpers/proxy-pages.js'
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'proxy', ...args], {
+    const child = spawn(process.execPath, [MAIN, 'proxy', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -5,13 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import pino from 'pino'
 import { createProxy, type ProxyOptions, type TagwardenProxy } from '../../src/entries/proxy.js'
 
+import { MAIN } from './cli.js'
+
 type Test = { teardown: (fn: () => unknown) => void }
 
-export const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
+export { MAIN }
 
 export function listen(server: Server): Promise<number> {
   return new Promise((resolve) =>
@@ -188,7 +189,7 @@ export interface CliProxy {
 export function spawnProxy(t: Test, args: string[]): Promise<CliProxy> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'proxy', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...args],
+    [MAIN, 'proxy', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const lines: Record<string, unknown>[] = []
