@@ -56,7 +56,14 @@ async function start(t: { teardown(fn: () => unknown): void }, name: string): Pr
   return { url, lines, printed }
 }
 
-for (const name of ['node-http.ts', 'express.ts', 'fastify.ts', 'http-proxy.ts', 'fetch.ts']) {
+for (const name of [
+  'node-http.ts',
+  'express.ts',
+  'fastify.ts',
+  'http-proxy.ts',
+  'http-proxy-middleware.ts',
+  'fetch.ts',
+]) {
   t.test(name, async (t) => {
     const example = await start(t, name)
     const clean = await fetch(`${example.url}/`, { headers: { 'accept-encoding': 'gzip' } })

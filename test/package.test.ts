@@ -39,6 +39,7 @@ const ENTRIES: Record<string, Record<string, string>> = {
     middleware: 'function',
     fastifyTagwarden: 'function',
     attachInspector: 'function',
+    httpProxyMiddlewarePlugin: 'function',
     inspectResponse: 'function',
     createMetrics: 'function',
     RESPONSE_VERDICTS: 'object',

@@ -10,7 +10,7 @@ import { pipeline, Writable } from 'node:stream'
 import { AbortedError, InvalidOptionError } from '../errors.js'
 import type { Policy } from '../policy/types.js'
 import { upstreamError } from '../proxy/errors.js'
-import { endToEndResponseHeaders } from '../proxy/headers.js'
+import { endToEndResponseHeaders, judgedHeaders } from '../proxy/headers.js'
 import { blockedResponse, errorResponse, isInspected, sendHeadersSoon } from '../proxy/responses.js'
 import type { TimedInspector } from '../proxy/timed-inspector.js'
 import { documentUrl } from './document-url.js'
@@ -129,7 +129,7 @@ function respond(
   const head = (): void => {
     if (!res.headersSent) res.writeHead(status, proxyRes.statusMessage, endToEndResponseHeaders(proxyRes))
   }
-  const inspected = isInspected(req.method, status, proxyRes.headers['content-type'])
+  const inspected = isInspected(req.method, status, judgedHeaders(proxyRes)['content-type'])
     ? inspection(embedding, policy, req, proxyRes)
     : undefined
   const inspector = inspected?.inspector
@@ -175,7 +175,7 @@ function inspection(
 ): { inspector: TimedInspector; log: RequestLog } {
   const url = documentUrl(req, embedding.trustProxy)
   const log = requestLog(embedding, nodeRequestInfo(req, url))
-  return { inspector: startInspection(embedding, policy, req, url, proxyRes.headers, log), log }
+  return { inspector: startInspection(embedding, policy, req, url, judgedHeaders(proxyRes), log), log }
 }
 
 /** Writes released bytes to the client: the head first, then each chunk, honouring backpressure. */

@@ -149,9 +149,16 @@ class Interception<Req extends IncomingMessage> {
       validateHeaderValue(name, value as string)
     }
     this.#res.statusCode = status
-    this.#decide(
-      new Map([...currentHeaders(this.#res), ...headers.map(([k, v]) => [k.toLowerCase(), v] as const)]),
-    )
+    // As Node merges them: a name given here replaces the one set before, and a name given twice
+    // (`['Content-Type', a, 'Content-Type', b]`) is sent twice, so the browser reads both, `a, b`.
+    const given = new Map<string, unknown[]>()
+    for (const [name, value] of headers) {
+      const key = name.toLowerCase()
+      given.set(key, [...(given.get(key) ?? []), ...(Array.isArray(value) ? value : [value])])
+    }
+    const merged = currentHeaders(this.#res)
+    for (const [key, values] of given) merged.set(key, values.length === 1 ? values[0] : values)
+    this.#decide(merged)
     if (this.#forwarding()) return this.#call(this.#below.writeHead, args)
     this.#head = args
     return this.#res

@@ -11,7 +11,7 @@ const HTTP_TAB_OR_SPACE = /^[\t ]+|[\t ]+$/g
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const QUOTED_STRING_TOKEN = /^[\t\x20-\x7e\x80-\xff]*$/
 
-interface MimeType {
+export interface MimeType {
   essence: string
   charset: string | undefined
 }
@@ -22,21 +22,30 @@ interface MimeType {
  */
 export function charsetFromContentType(value: string | undefined): string | null {
   if (value === undefined) return null
-  // A site sends a handful of distinct Content-Type values; parsing one costs more than the rest of
-  // setting up an inspector. Bounded: cleared when full.
-  const known = charsetByContentType.get(value)
-  if (known !== undefined) return known
-  if (charsetByContentType.size >= 256) charsetByContentType.clear()
-  const charset = parseCharset(value)
-  charsetByContentType.set(value, charset)
-  return charset
+  // "Legacy extract an encoding": failure, a missing charset or an unknown label give the fallback.
+  const charset = extractMimeType(value)?.charset
+  return charset === undefined ? null : getEncoding(charset)
 }
 
-const charsetByContentType = new Map<string, string | null>()
+/**
+ * Fetch "extract a MIME type" over a Content-Type value (several headers combined with `, `): the
+ * last parsable type wins; a charset carries over to a later value of the same essence that has
+ * none, and is dropped when the essence changes. Null for failure.
+ */
+export function extractMimeType(value: string): MimeType | null {
+  // A site sends a handful of distinct Content-Type values; parsing one costs more than the rest of
+  // setting up an inspector. Bounded: cleared when full.
+  const known = mimeTypeByContentType.get(value)
+  if (known !== undefined) return known
+  if (mimeTypeByContentType.size >= 256) mimeTypeByContentType.clear()
+  const mimeType = extract(value)
+  mimeTypeByContentType.set(value, mimeType)
+  return mimeType
+}
 
-function parseCharset(value: string): string | null {
-  // Fetch "extract a MIME type": the last parsable type wins; a charset carries over to a later
-  // value of the same essence that has none, and is dropped when the essence changes.
+const mimeTypeByContentType = new Map<string, MimeType | null>()
+
+function extract(value: string): MimeType | null {
   let charset: string | undefined
   let essence: string | null = null
   let mimeType: MimeType | null = null
@@ -51,9 +60,7 @@ function parseCharset(value: string): string | null {
       mimeType = { ...parsed, charset }
     }
   }
-  // "Legacy extract an encoding": failure, a missing charset or an unknown label give the fallback.
-  if (mimeType === null || mimeType.charset === undefined) return null
-  return getEncoding(mimeType.charset)
+  return mimeType
 }
 
 /** Fetch "get, decode, and split": commas split values, except inside quoted strings. */

@@ -1,5 +1,6 @@
 import { BlockedError, ContentDecodingError, LimitError, TagwardenError, type LimitName } from '../errors.js'
 import { CharsetDecoder } from '../html/charset.js'
+import { extractMimeType } from '../html/charset-mime.js'
 import { HtmlScanner, type Finding } from '../html/scanner.js'
 import { allows } from '../policy/match.js'
 import { directivesForPath } from '../policy/routes.js'
@@ -10,6 +11,8 @@ import { MAX_RECORDED_VIOLATIONS, truncate, type Verdict, type Violation } from 
 
 /** Content types a browser renders as a document; see isInspectedType. */
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
+/** Types a browser sniffs as if none were given (MIME Sniffing §7; Fetch already skips the any-type). */
+const UNKNOWN_TYPES = new Set(['unknown/unknown', 'application/unknown'])
 
 /**
  * The largest piece of body (bytes as received) the parser is fed at once. In block the gate looks
@@ -21,13 +24,17 @@ const SCAN_SLICE = 4 * 1024
 const RELEASE_BATCH = 16 * 1024
 
 /**
- * Whether the response is a document to inspect. A response without a Content-Type may be sniffed as
- * HTML by the browser (MIME Sniffing §7.1), so it is inspected too.
+ * Whether the response is a document to inspect: its type, as Fetch "extracts a MIME type" from the
+ * Content-Type value (several headers combined with `, `: the last parsable type wins), is HTML or
+ * XHTML. When there is no Content-Type, when no part of it parses as a MIME type (`text`,
+ * `"text/html"`) or when it is `unknown/unknown` or `application/unknown`, the browser sniffs the
+ * body and renders it as HTML when it looks like HTML (MIME Sniffing §7, "rules for identifying an
+ * unknown MIME type"), so it is inspected too.
  */
 export function isInspectedType(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType.trim() === '') return true
-  const essence = contentType.split(';', 1)[0]!.trim().toLowerCase()
-  return HTML_TYPES.has(essence)
+  if (contentType === undefined) return true
+  const mimeType = extractMimeType(contentType)
+  return mimeType === null || HTML_TYPES.has(mimeType.essence) || UNKNOWN_TYPES.has(mimeType.essence)
 }
 
 type Forward = (chunk: Uint8Array) => void

@@ -11,6 +11,7 @@ import { inspectHtml } from '../inspect/inspect-html.js'
 import { MAX_RECORDED_VIOLATIONS, type Verdict } from '../inspect/verdict.js'
 import { allows } from '../policy/match.js'
 import { directivesForPath } from '../policy/routes.js'
+import { judgedHeaders } from '../proxy/headers.js'
 import { boundedBody, fetchFollowing, probeError, zeroPhases, type Fetched } from './fetch.js'
 import type { ResolvedProbeSettings } from './options.js'
 import { checkPins, PinCandidates } from './pins.js'
@@ -93,7 +94,8 @@ export async function runProbe(choice: TargetChoice, options: RunProbeOptions): 
     if (fetched.status < 200 || fetched.status > 299) {
       throw new ProbeError(`HTTP status ${fetched.status}`, 'http_status')
     }
-    const contentType = fetched.headers['content-type']
+    const judged = judgedHeaders(fetched.body)
+    const contentType = judged['content-type']
     if (!isInspectedType(contentType)) {
       throw new ProbeError(`not HTML: Content-Type ${JSON.stringify(contentType)}`, 'not_html')
     }
@@ -105,7 +107,7 @@ export async function runProbe(choice: TargetChoice, options: RunProbeOptions): 
       {
         policy: choice.policy,
         url,
-        headers: fetched.headers,
+        headers: judged,
         limits: choice.limits,
         onViolation: (v) => record(v),
         onFinding: (finding) => candidates.add(finding, allows(directives, finding.ref, url)),

@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { AbortedError, TagwardenError } from '../errors.js'
 import { verdictLabel, type ResponseVerdict, type TagwardenMetrics } from '../metrics/metrics.js'
 import { UpstreamError, upstreamError } from './errors.js'
-import { endToEndResponseHeaders } from './headers.js'
+import { endToEndResponseHeaders, judgedHeaders } from './headers.js'
 import { blockFields, violationFields, VIOLATION_MSG, type AccessLine } from './log-lines.js'
 import type { ResolvedSite } from './options.js'
 import { cspHeaderValue, reportingEndpointsValue } from './csp-header.js'
@@ -137,7 +137,8 @@ export class Exchange {
     const status = proxyRes.statusCode ?? 502
     // The upstream's headers as sent: no Date of ours where it sent none.
     res.sendDate = false
-    const inspected = isInspected(this.#req.method, status, proxyRes.headers['content-type'])
+    const judged = judgedHeaders(proxyRes)
+    const inspected = isInspected(this.#req.method, status, judged['content-type'])
     const headers = endToEndResponseHeaders(proxyRes)
     if (inspected && site.csp.header !== 'off') headers.push(...cspHeaders(site, url))
     const head = (): void => {
@@ -150,7 +151,7 @@ export class Exchange {
         {
           policy: site.policy,
           url,
-          headers: proxyRes.headers,
+          headers: judged,
           action: site.action,
           onLimit: site.onLimit,
           limits: site.limits,

@@ -64,3 +64,19 @@ export function upstreamRequestHeaders(req: IncomingMessage, trustProxy: boolean
   if (!trustProxy || out['x-forwarded-host'] === undefined) out['x-forwarded-host'] = req.headers.host ?? ''
   return out
 }
+
+/**
+ * The response's headers as the browser reads them, for judging the response: Node keeps only the
+ * first of repeated Content-Type fields, while a browser combines them (`text/plain`, `text/html` →
+ * `text/plain, text/html`, which Fetch "extract a MIME type" reads as text/html). Every Content-Type
+ * field is joined here, so that such a page is inspected as the HTML the browser renders.
+ */
+export function judgedHeaders(res: IncomingMessage): IncomingHttpHeaders {
+  const values: string[] = []
+  const raw = res.rawHeaders
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'content-type') values.push(raw[i + 1]!)
+  }
+  if (values.length < 2) return res.headers
+  return { ...res.headers, 'content-type': values.join(', ') }
+}
