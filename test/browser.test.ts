@@ -3,54 +3,10 @@
  * pointing at a second local server. Through the proxy in block, that server receives no request at
  * all; without the proxy, or in report, it does (the control), and the violation counter moves.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
+import { chromiumPath, loadInChromium } from './helpers/chromium.js'
 import { metric, metricsText, startProxy, startUpstream } from './helpers/proxy.js'
 import { blockPolicy, reportPolicy } from './helpers/proxy-pages.js'
-
-function chromiumPath(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** Load `url` in headless chromium until its load event (iframes included); resolves with the DOM. */
-function loadInChromium(chromium: string, url: string): Promise<string> {
-  const profile = mkdtempSync(join(tmpdir(), 'tagwarden-chromium-'))
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--dump-dom',
-    url,
-  ]
-  return new Promise((resolve, reject) => {
-    const child = spawn(chromium, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let dom = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (dom += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    // A guard, not a timing assertion: a browser that hangs fails the test instead of the suite.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(guard)
-      rmSync(profile, { recursive: true, force: true })
-      if (code === 0) resolve(dom)
-      else reject(new Error(`chromium exited with ${code}: ${stderr.slice(-500)}`))
-    })
-  })
-}
 
 t.test('an injected iframe never reaches the browser through the proxy in block', async (t) => {
   const chromium = chromiumPath()

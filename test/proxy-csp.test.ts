@@ -5,13 +5,10 @@
  * With real Chromium: a page tampered with after the proxy — which saw it clean — is reported by the
  * visitor's browser, and the counter moves.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { parsePolicy } from '../src/index.js'
+import { chromiumPath, loadInChromium } from './helpers/chromium.js'
 import { metric, metricsText, startProxy, startUpstream, until } from './helpers/proxy.js'
 
 const REPORT_PATH = '/.well-known/tagwarden/csp-report'
@@ -155,48 +152,6 @@ t.test('the report endpoint counts reports and refuses the rest, never forwardin
   )
 })
 
-function chromiumPath(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * Loads `url` in headless Chromium and keeps it open for the page's reports to be sent
- * (`--short-reporting-delay`: the Reporting API's batching delay under a second).
- */
-function visit(chromium: string, url: string): Promise<void> {
-  const profile = mkdtempSync(join(tmpdir(), 'tagwarden-chromium-'))
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--short-reporting-delay',
-    `--user-data-dir=${profile}`,
-    '--virtual-time-budget=5000',
-    '--dump-dom',
-    url,
-  ]
-  return new Promise((resolve, reject) => {
-    const child = spawn(chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(guard)
-      rmSync(profile, { recursive: true, force: true })
-      if (code === 0) resolve()
-      else reject(new Error(`chromium exited with ${code}: ${stderr.slice(-500)}`))
-    })
-  })
-}
-
 t.test('tampered after the proxy: the browser reports it, the proxy had seen the page clean', async (t) => {
   const chromium = chromiumPath()
   if (chromium === undefined) {
@@ -223,7 +178,8 @@ t.test('tampered after the proxy: the browser reports it, the proxy had seen the
     forward.on('error', () => res.destroy())
     req.pipe(forward)
   })
-  await visit(chromium, `${tamperer.url}/`)
+  // A few seconds of virtual time after the load: the report is sent before the browser exits.
+  await loadInChromium(chromium, `${tamperer.url}/`, ['--virtual-time-budget=5000'])
   await until(
     () => proxy.logs.some((l) => l.msg === 'browser report'),
     'the browser report to reach the proxy',
